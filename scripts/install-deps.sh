@@ -1,0 +1,23 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# Installs everything pagesim needs to build, test and plot on Debian 12 (run as root, or
+# with sudo available). Safe to run again. The integration tests (Slurm, GNU parallel over
+# ssh) need the second group of packages.
+set -eu
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
+export DEBIAN_FRONTEND=noninteractive
+PKGS="build-essential g++ cmake ninja-build git ca-certificates
+      libboost-dev libyaml-cpp-dev catch2 libbenchmark-dev libcli11-dev libfmt-dev
+      nlohmann-json3-dev python3 python3-matplotlib
+      clang libclang-rt-14-dev
+      slurmctld slurmd slurm-client munge parallel openssh-server openssh-client"
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    $SUDO apt-get update -qq
+    # shellcheck disable=SC2086
+    $SUDO apt-get install -y -qq --no-install-recommends $missing
+fi
