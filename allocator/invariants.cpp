@@ -55,29 +55,29 @@ void PageAllocator::check_invariants() const {
         accounted[pi.zone] += size;
         if (kind == PG_buddy) {
             heads[pi.zone][pi.order]++;
-            // 6: a free block over several pageblocks has mergeable (or identical) types.
-            if (pi.order > pageblock_order_) {
+            // 6: a free block over several pageblocks never mixes CMA or ISOLATE pageblocks
+            // with other types. (HIGHATOMIC may appear: a page that sat on a pcp list while
+            // its block was reserved merges with its cached MOVABLE type, as in the kernel.)
+            if (pi.order > static_cast<int>(pageblock_order_)) {
                 const MigrateType first = map_.get_pageblock_migratetype(p);
-                for (PageIdx b = static_cast<PageIdx>(pageblock_nr_pages_); b < size; b += static_cast<PageIdx>(pageblock_nr_pages_)) {
+                for (PageIdx b = static_cast<PageIdx>(pageblock_nr_pages_); b < size;
+                     b += static_cast<PageIdx>(pageblock_nr_pages_)) {
                     const MigrateType t = map_.get_pageblock_migratetype(p + b);
-                    if (t != first && (!is_mergeable(t) || !is_mergeable(first)))
-                        fail("free block at " + pfn_str(p) + " merges unmergeable pageblock types");
+                    const bool special = t == MIGRATE_CMA || t == MIGRATE_ISOLATE ||
+                                         first == MIGRATE_CMA || first == MIGRATE_ISOLATE;
+                    if (t != first && special)
+                        fail("free block at " + pfn_str(p) + " merges a CMA/ISOLATE pageblock "
+                                                            "with another type");
                 }
             }
-            // 5: no two free buddies that should have merged.
-            if (pi.order + 1u < max_order_) {
+            // 5: no two free buddies below pageblock_order left unmerged (merging there does
+            // not depend on types). At or above it a later type change — unreserving a
+            // highatomic block, say — can leave mergeable buddies apart, as in the kernel.
+            if (pi.order < pageblock_order_) {
                 const PageIdx buddy = find_buddy_page(p, pi.order, pi.zone);
-                if (buddy != kNoPage) {
-                    bool allowed = false;
-                    if (pi.order >= pageblock_order_) {
-                        const MigrateType a = map_.get_pageblock_migratetype(p);
-                        const MigrateType b = map_.get_pageblock_migratetype(buddy);
-                        allowed = a != b && (!is_mergeable(a) || !is_mergeable(b));
-                    }
-                    if (!allowed)
-                        fail("free buddies " + pfn_str(p) + " and " + pfn_str(buddy) +
-                             " of order " + std::to_string(pi.order) + " were not merged");
-                }
+                if (buddy != kNoPage)
+                    fail("free buddies " + pfn_str(p) + " and " + pfn_str(buddy) + " of order " +
+                         std::to_string(pi.order) + " were not merged");
             }
         }
         p += size;
