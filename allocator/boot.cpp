@@ -2,7 +2,7 @@
 // Boot: zones from the layout (free_area_init_core), pageblock types (memmap_init,
 // errata E1/E2), memblock_free_all with deferred struct-page init, DMB release, shuffle,
 // CMA activation, zonelists and watermarks, then the late frees of erratum E14.
-#include "allocator/page_allocator.h"
+#include "allocator/free_area_ops.h"
 
 #include <algorithm>
 #include <map>
@@ -95,6 +95,16 @@ void PageAllocator::build_zones(const Layout& layout) {
         zone_index_of_type_[layout.zone_types[i]] = static_cast<int>(i);
     if (zone_index_of_type_[ZONE_NORMAL] < 0 || zone_index_of_type_[ZONE_MOVABLE] < 0)
         throw AllocatorError("the zone config must include ZONE_NORMAL and ZONE_MOVABLE");
+    // GFP_ZONE_TABLE with the OPT_ZONE_* fallbacks to ZONE_NORMAL for absent zones.
+    for (GfpFlags bits = 0; bits < 16; ++bits) {
+        ZoneType t{};
+        int idx = -1;
+        if (gfp_zone_type(bits, t)) {
+            idx = zone_index_of_type_[t];
+            if (idx < 0) idx = zone_index_of_type_[ZONE_NORMAL];
+        }
+        gfp_zone_table_[bits] = static_cast<std::int8_t>(idx);
+    }
     if (layout.nodes.empty() || layout.nodes.size() > kMaxNodes)
         throw AllocatorError("a layout needs 1.." + std::to_string(kMaxNodes) + " nodes");
 
@@ -138,10 +148,10 @@ void PageAllocator::build_zones(const Layout& layout) {
             z.present_pages = zs.present;
             node.node_present_pages += zs.present;
             for (FreeArea& fa : z.free_area)
-                for (PageList& l : fa.free_list) l.init(map_.head_node(head++), map_.link_base());
+                for (PageList& l : fa.free_list) l.init(map_.link_base(), map_.head_node(head++));
             z.pcp.resize(ncpus_);
             for (PerCpuPages& p : z.pcp)
-                for (PageList& l : p.lists) l.init(map_.head_node(head++), map_.link_base());
+                for (PageList& l : p.lists) l.init(map_.link_base(), map_.head_node(head++));
             all_zones_.push_back(&z);
             node.zones.push_back(&z);
         }

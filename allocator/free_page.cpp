@@ -2,46 +2,12 @@
 // Freeing: __free_pages → free_the_page → free_unref_page (pcp) or __free_pages_ok, the
 // pcp drain free_pcppages_bulk, and __free_one_page with buddy merging and head/tail
 // placement (spec §2.4, §4.3, §4.5).
-#include "allocator/page_allocator.h"
+#include "allocator/free_area_ops.h"
 
 #include <algorithm>
 #include <string>
 
 namespace pagesim {
-
-// Models find_buddy_page_pfn() + page_is_buddy(): the buddy at `order` if it is a free
-// block head of exactly that order in the same zone. The buddy always lies in the same
-// section (orders stay below the section size), so dense indices pair like pfns do.
-PageIdx PageAllocator::find_buddy_page(PageIdx page, unsigned order, std::uint8_t zone_id) const {
-    const PageIdx buddy = page ^ (PageIdx{1} << order);
-    const PageInfo& b = map_.info(buddy);
-    if (!(b.flags & PG_buddy) || b.order != order || b.zone != zone_id) return kNoPage;
-    return buddy;
-}
-
-void PageAllocator::add_to_free_list(Zone& zone, PageIdx page, unsigned order, MigrateType mt,
-                                     bool tail) {
-    FreeArea& area = zone.free_area[order];
-    if (tail)
-        area.free_list[mt].add_tail(page);
-    else
-        area.free_list[mt].add(page);
-    area.nr_free++;
-    PageInfo& pi = map_.info(page);
-    pi.flags = PG_buddy;
-    pi.order = static_cast<std::uint8_t>(order);
-}
-
-void PageAllocator::del_page_from_free_list(Zone& zone, PageIdx page, unsigned order) {
-    zone.free_area[order].free_list[0].del(page); // unlink works from any list
-    zone.free_area[order].nr_free--;
-    map_.info(page).flags = 0;
-}
-
-void PageAllocator::mod_zone_freepage_state(Zone& zone, std::int64_t nr_pages, MigrateType mt) {
-    zone.vm_stat[NR_FREE_PAGES] += nr_pages;
-    if (mt == MIGRATE_CMA) zone.vm_stat[NR_FREE_CMA_PAGES] += nr_pages;
-}
 
 // Models shuffle_pick_tail(): one random bit per call, 64 bits per draw.
 bool PageAllocator::shuffle_pick_tail() {
@@ -60,37 +26,31 @@ bool PageAllocator::shuffle_pick_tail() {
 
 // Models buddy_merge_likely(): if the buddy of the would-be parent is free, this block is
 // likely to merge soon, so it goes to the tail where it is less likely to be allocated.
-bool PageAllocator::buddy_merge_likely(Pfn pfn, Pfn buddy_pfn, PageIdx page,
-                                       unsigned order) const {
+// Works on page indices, whose low bits equal the pfn's.
+bool PageAllocator::buddy_merge_likely(PageIdx page, PageIdx buddy, unsigned order) const {
     if (order + 2 >= max_order_) return false;
-    const Pfn higher_pfn = buddy_pfn & pfn;
-    const PageIdx higher_page = static_cast<PageIdx>(page + (higher_pfn - pfn));
-    return find_buddy_page(higher_page, order + 1, map_.info(page).zone) != kNoPage;
+    return find_buddy_page(buddy & page, order + 1, map_.info(page).zone) != kNoPage;
 }
 
 // Models __free_one_page(): merge with free buddies up to MAX_ORDER-1, never across
 // pageblocks of different types when either is not mergeable, then insert at head or tail.
 void PageAllocator::free_one_page_locked(Zone& zone, PageIdx page, unsigned order,
                                          MigrateType mt, FpiFlags fpi) {
-    Pfn pfn = map_.page_to_pfn(page);
-    Pfn buddy_pfn = 0;
+    PageIdx buddy = page;
     const std::uint8_t zid = zone.id;
     if (mt != MIGRATE_ISOLATE) mod_zone_freepage_state(zone, std::int64_t{1} << order, mt);
 
     while (order + 1 < max_order_) {
         // (compaction_capture would hand the page to a direct compactor here: the slow path
         // does its capture through the SlowPath layer, see compaction.)
-        buddy_pfn = pfn ^ (Pfn{1} << order);
-        const PageIdx buddy = find_buddy_page(page, order, zid);
-        if (buddy == kNoPage) break;
+        buddy = page ^ (PageIdx{1} << order);
+        if (find_buddy_page(page, order, zid) == kNoPage) break;
         if (order >= pageblock_order_) {
             const MigrateType buddy_mt = map_.get_pageblock_migratetype(buddy);
             if (mt != buddy_mt && (!is_mergeable(mt) || !is_mergeable(buddy_mt))) break;
         }
         del_page_from_free_list(zone, buddy, order);
-        const Pfn combined = buddy_pfn & pfn;
-        page = static_cast<PageIdx>(page - (pfn - combined));
-        pfn = combined;
+        page &= buddy;
         order++;
     }
 
@@ -100,7 +60,7 @@ void PageAllocator::free_one_page_locked(Zone& zone, PageIdx page, unsigned orde
     else if (layout_.shuffle && order + 1 >= max_order_) // is_shuffle_order()
         to_tail = shuffle_pick_tail();
     else
-        to_tail = buddy_merge_likely(pfn, buddy_pfn, page, order);
+        to_tail = buddy != page && buddy_merge_likely(page, buddy, order);
     add_to_free_list(zone, page, order, mt, to_tail);
 }
 

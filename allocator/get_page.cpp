@@ -22,10 +22,8 @@ std::string_view alloc_failure_name(AllocFailure f) {
 
 // Models gfp_zone() with GFP_ZONE_TABLE's OPT_ZONE_* fallbacks to ZONE_NORMAL.
 bool PageAllocator::gfp_zone(GfpFlags gfp, unsigned& zoneidx) const {
-    ZoneType t{};
-    if (!gfp_zone_type(gfp, t)) return false;
-    int idx = zone_index_of_type_[t];
-    if (idx < 0) idx = zone_index_of_type_[ZONE_NORMAL];
+    const int idx = gfp_zone_table_[gfp & gfp::kZoneMask];
+    if (idx < 0) return false;
     zoneidx = static_cast<unsigned>(idx);
     return true;
 }
@@ -45,6 +43,10 @@ bool PageAllocator::prepare_alloc_pages(const AllocRequest& req, AllocContext& a
     ac.migratetype = gfp_migratetype_of(req.gfp);
     flags = ALLOC_WMARK_LOW;
     if (cma_configured() && ac.migratetype == MIGRATE_MOVABLE) flags |= ALLOC_CMA;
+    if (ac.nodemask == kAllNodes && !(req.gfp & gfp::kThisnode)) {
+        ac.preferred_zone = preferred_zone_[static_cast<std::size_t>(nid)][ac.highest_zoneidx];
+        return true;
+    }
     ac.preferred_zone = nullptr;
     for (Zone* z : *ac.zonelist) {
         if (z->zone_idx <= ac.highest_zoneidx && ((ac.nodemask >> z->nid) & 1)) {
@@ -88,18 +90,14 @@ bool PageAllocator::zone_watermark_ok_free(const Zone& z, unsigned order, std::u
     }
     if (free_pages <= min + z.lowmem_reserve[highest_zoneidx]) return false;
     if (order == 0) return true;
-    for (unsigned o = order; o < max_order_; ++o) {
-        const FreeArea& area = z.free_area[o];
-        if (area.nr_free == 0) continue;
-        for (unsigned mt = 0; mt < MIGRATE_PCPTYPES; ++mt)
-            if (!area.free_list[mt].empty()) return true;
-        if (cma_configured() && (flags & ALLOC_CMA) && !area.free_list[MIGRATE_CMA].empty())
-            return true;
-        if ((flags & (ALLOC_HIGHATOMIC | ALLOC_OOM)) &&
-            !area.free_list[MIGRATE_HIGHATOMIC].empty())
-            return true;
-    }
-    return false;
+    // For o = order..MAX_ORDER-1: a non-empty UNMOVABLE/MOVABLE/RECLAIMABLE list, a CMA list
+    // with ALLOC_CMA, a HIGHATOMIC list with ALLOC_HIGHATOMIC or ALLOC_OOM (the nonempty
+    // bitmaps answer the per-order loop at once).
+    std::uint32_t usable = z.nonempty[MIGRATE_UNMOVABLE] | z.nonempty[MIGRATE_MOVABLE] |
+                           z.nonempty[MIGRATE_RECLAIMABLE];
+    if (cma_configured() && (flags & ALLOC_CMA)) usable |= z.nonempty[MIGRATE_CMA];
+    if (flags & (ALLOC_HIGHATOMIC | ALLOC_OOM)) usable |= z.nonempty[MIGRATE_HIGHATOMIC];
+    return (usable >> order) != 0;
 }
 
 bool PageAllocator::zone_watermark_ok(const Zone& z, unsigned order, std::uint64_t mark,

@@ -2,7 +2,7 @@
 // check_invariants(): the structural invariants of spec §9, by walking every page and
 // every list and recounting. O(pages + free blocks); run after every operation in dev
 // builds and tests (PAGESIM_EXPENSIVE_CHECKS).
-#include "allocator/page_allocator.h"
+#include "allocator/free_area_ops.h"
 
 #include <sstream>
 #include <string>
@@ -98,6 +98,8 @@ void PageAllocator::check_invariants() const {
                     if (!(pi.flags & PG_buddy) || pi.order != o || pi.zone != z.id)
                         fail(zn + ": " + pfn_str(p) + " on free_list[" + std::to_string(o) + "][" +
                              std::string(migratetype_name(static_cast<MigrateType>(mt))) + "] is not a free block of that order in this zone");
+                    if (pi.mt != mt)
+                        fail(zn + ": " + pfn_str(p) + " records list type " + std::to_string(pi.mt) + " but is on the " + std::string(migratetype_name(static_cast<MigrateType>(mt))) + " list");
                     const MigrateType bt = map_.get_pageblock_migratetype(p);
                     if ((mt == MIGRATE_CMA || mt == MIGRATE_ISOLATE) && bt != mt)
                         fail(zn + ": " + pfn_str(p) + " on the " + std::string(migratetype_name(static_cast<MigrateType>(mt))) + " list lies in a " + std::string(migratetype_name(bt)) + " pageblock");
@@ -108,6 +110,9 @@ void PageAllocator::check_invariants() const {
                     if (mt == MIGRATE_CMA) free_cma += std::int64_t{1} << o;
                 });
             }
+            for (unsigned mt = 0; mt < kMigrateTypes; ++mt)
+                if (((z.nonempty[mt] >> o) & 1u) != (area.free_list[mt].empty() ? 0u : 1u))
+                    fail(zn + ": nonempty bit of order " + std::to_string(o) + " type " + std::to_string(mt) + " disagrees with its list");
             if (blocks != area.nr_free)
                 fail(zn + ": order " + std::to_string(o) + " nr_free " + std::to_string(area.nr_free) + " but lists hold " + std::to_string(blocks));
             if (blocks != heads[z.id][o])

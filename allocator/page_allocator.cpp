@@ -60,6 +60,15 @@ void PageAllocator::build_zonelists() {
         for (auto it = node.zones.rbegin(); it != node.zones.rend(); ++it)
             if ((*it)->populated()) node.zonelist_nofallback.push_back(*it);
     }
+    // The preferred zone of every (node, highest_zoneidx) without a nodemask.
+    preferred_zone_.assign(nn, {});
+    for (std::size_t n = 0; n < nn; ++n)
+        for (unsigned h = 0; h < kMaxNrZones; ++h)
+            for (Zone* z : nodes_[n].zonelist_fallback)
+                if (z->zone_idx <= h) {
+                    preferred_zone_[n][h] = z;
+                    break;
+                }
 }
 
 Zone* PageAllocator::pfn_zone(Pfn pfn) const {

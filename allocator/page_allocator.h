@@ -146,6 +146,11 @@ public:
     /// drain_local_pages(): one CPU's lists of one zone (or all zones).
     void drain_pages(unsigned cpu, Zone* zone = nullptr);
 
+    /// Sets every zone's watermarks, boost and lowmem_reserve to zero so that every page can
+    /// be allocated: the set-up of the allocator-independent W1–W3 workloads and of tests
+    /// that fill zones. Undone by the next setup_per_zone_wmarks().
+    void zero_watermarks();
+
     void set_tracer(KmemTracer* t) { tracer_ = t; }
     void set_slowpath(SlowPath* s) { slowpath_ = s; }
 
@@ -211,6 +216,10 @@ public:
                                 unsigned highest_zoneidx, AllocFlags flags,
                                 std::int64_t free_pages) const; ///< __zone_watermark_ok
     bool unreserve_highatomic_pageblock(const AllocContext& ac, bool force);
+    /// find_suitable_fallback() on zone->free_area[order]: a fallback type with free blocks
+    /// of that order, or -1; `can_steal` says whether the whole pageblock may be taken.
+    int find_suitable_fallback(const Zone& zone, unsigned order, MigrateType mt,
+                               bool only_stealable, bool& can_steal) const;
     /// move_freepages_block(); returns pages moved, `num_movable` counts movable pages.
     std::uint64_t move_freepages_block(Zone& zone, PageIdx page, MigrateType mt,
                                        int* num_movable);
@@ -221,6 +230,8 @@ public:
                               FpiFlags fpi);
     /// Takes a free block off its buddy list (del_page_from_free_list) without accounting.
     void del_page_from_free_list(Zone& zone, PageIdx page, unsigned order);
+    /// move_to_free_list(): a free block to the tail of `mt`'s list of its order.
+    void move_to_free_list(Zone& zone, PageIdx page, unsigned order, MigrateType mt);
     /// __mod_zone_freepage_state().
     void mod_zone_freepage_state(Zone& zone, std::int64_t nr_pages, MigrateType mt);
     /// prep_new_page(): marks `page` an allocated head of `order` with `owner`.
@@ -267,8 +278,6 @@ private:
     PageIdx rmqueue_one(Zone& zone, unsigned order, MigrateType mt, AllocFlags flags);
     PageIdx rmqueue_smallest(Zone& zone, unsigned order, MigrateType mt);
     bool rmqueue_fallback(Zone& zone, unsigned order, MigrateType start_mt, AllocFlags flags);
-    int find_suitable_fallback(const FreeArea& area, unsigned order, MigrateType mt,
-                               bool only_stealable, bool& can_steal) const;
     bool can_steal_fallback(unsigned order, MigrateType start_mt) const;
     void steal_suitable_fallback(Zone& zone, PageIdx page, AllocFlags flags,
                                  MigrateType start_type, bool whole_block);
@@ -282,7 +291,7 @@ private:
     void free_unref_page(PageIdx page, unsigned order, unsigned cpu);
     void free_pages_ok(PageIdx page, unsigned order, FpiFlags fpi);
     void free_pcppages_bulk(Zone& zone, int count, PerCpuPages& pcp, unsigned pindex);
-    bool buddy_merge_likely(Pfn pfn, Pfn buddy_pfn, PageIdx page, unsigned order) const;
+    bool buddy_merge_likely(PageIdx page, PageIdx buddy, unsigned order) const;
     bool shuffle_pick_tail();
     PageIdx find_buddy_page(PageIdx page, unsigned order, std::uint8_t zone_id) const;
     void check_after_op() const {
@@ -307,6 +316,9 @@ private:
     std::vector<NodeData> nodes_;
     std::vector<int> cpu_node_;
     std::vector<int> zone_index_of_type_; ///< ZoneType -> kernel index, -1 if absent
+    std::array<std::int8_t, 16> gfp_zone_table_{}; ///< GFP_ZONE_TABLE: zone bits -> index or -1
+    /// first_zones_zonelist() of each node's fallback list per highest_zoneidx (no nodemask).
+    std::vector<std::array<Zone*, kMaxNrZones>> preferred_zone_;
     std::vector<Pfn> first_deferred_;     ///< per node: first_deferred_pfn (kNoPfn: none)
 
     unsigned max_order_ = 11;

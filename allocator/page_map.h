@@ -68,8 +68,8 @@ public:
     PageInfo& info(PageIdx p) { return info_[p]; }
     const PageInfo& info(PageIdx p) const { return info_[p]; }
     PageLink* link_base() { return links_.data(); }
-    /// The `i`-th extra list-head node.
-    PageLink* head_node(std::size_t i) { return links_.data() + info_.size() + i; }
+    /// Index of the `i`-th extra list-head node.
+    PageIdx head_node(std::size_t i) const { return static_cast<PageIdx>(info_.size() + i); }
 
     std::size_t nr_pages() const { return info_.size(); }
     unsigned pageblock_order() const { return pageblock_order_; }

@@ -2,7 +2,7 @@
 // Taking pages out of a zone: rmqueue (pcp or buddy), __rmqueue, __rmqueue_smallest with
 // expand(), the fallback/steal machinery (§3.4–3.8), CMA use (§3.10) and the highatomic
 // reserve (§3.11, erratum E4b).
-#include "allocator/page_allocator.h"
+#include "allocator/free_area_ops.h"
 
 namespace pagesim {
 
@@ -36,19 +36,17 @@ void PageAllocator::expand(Zone& zone, PageIdx page, unsigned low, unsigned high
 
 // Models __rmqueue_smallest(): the head of the smallest non-empty list of `mt` >= order.
 PageIdx PageAllocator::rmqueue_smallest(Zone& zone, unsigned order, MigrateType mt) {
-    for (unsigned cur = order; cur < max_order_; ++cur) {
-        PageList& list = zone.free_area[cur].free_list[mt];
-        if (list.empty()) continue;
-        const PageIdx page = list.front();
-        del_page_from_free_list(zone, page, cur);
-        expand(zone, page, order, cur, mt);
-        map_.info(page).mt = mt; // set_pcppage_migratetype
-        if (tracer_)
-            tracer_->mm_page_alloc_zone_locked(cur_cpu_, map_.page_to_pfn(page), order, mt,
-                                               pcp_allowed_order(order) && mt < MIGRATE_PCPTYPES);
-        return page;
-    }
-    return kNoPage;
+    const std::uint32_t orders = zone.nonempty[mt] >> order;
+    if (orders == 0) return kNoPage;
+    const unsigned cur = order + static_cast<unsigned>(__builtin_ctz(orders));
+    const PageIdx page = zone.free_area[cur].free_list[mt].front();
+    del_page_from_free_list(zone, page, cur);
+    expand(zone, page, order, cur, mt);
+    map_.info(page).mt = mt; // set_pcppage_migratetype
+    if (tracer_)
+        tracer_->mm_page_alloc_zone_locked(cur_cpu_, map_.page_to_pfn(page), order, mt,
+                                           pcp_allowed_order(order) && mt < MIGRATE_PCPTYPES);
+    return page;
 }
 
 // Models can_steal_fallback().
@@ -58,14 +56,15 @@ bool PageAllocator::can_steal_fallback(unsigned order, MigrateType start_mt) con
            start_mt == MIGRATE_UNMOVABLE || mobility_disabled_;
 }
 
-// Models find_suitable_fallback(). `order` is the order of the area examined.
-int PageAllocator::find_suitable_fallback(const FreeArea& area, unsigned order, MigrateType mt,
+// Models find_suitable_fallback() on zone->free_area[order] (the order of the area
+// examined, not the request's).
+int PageAllocator::find_suitable_fallback(const Zone& zone, unsigned order, MigrateType mt,
                                           bool only_stealable, bool& can_steal) const {
-    if (area.nr_free == 0) return -1;
+    if (zone.free_area[order].nr_free == 0) return -1;
     can_steal = false;
     for (std::uint8_t f : kFallbacks[mt]) {
         if (f == kEnd) break;
-        if (area.free_list[f].empty()) continue;
+        if (!(zone.nonempty[f] & (1u << order))) continue; // free_area_empty()
         if (can_steal_fallback(order, mt)) can_steal = true;
         if (!only_stealable) return f;
         if (can_steal) return f;
@@ -93,7 +92,7 @@ void PageAllocator::steal_suitable_fallback(Zone& zone, PageIdx page, AllocFlags
                                             MigrateType start_type, bool whole_block) {
     const unsigned cur = map_.info(page).order;
     const MigrateType old = map_.get_pageblock_migratetype(page);
-    auto single_page = [&] { zone.free_area[cur].free_list[start_type].move_tail(page); };
+    auto single_page = [&] { move_to_free_list(zone, page, cur, start_type); };
 
     if (old == MIGRATE_HIGHATOMIC) return single_page();
     if (cur >= pageblock_order_) {
@@ -135,12 +134,12 @@ bool PageAllocator::rmqueue_fallback(Zone& zone, unsigned order, MigrateType sta
     bool found = false;
     for (int c = static_cast<int>(max_order_) - 1; c >= static_cast<int>(min_order); --c) {
         cur = static_cast<unsigned>(c);
-        fmt = find_suitable_fallback(zone.free_area[cur], cur, start_mt, false, can_steal);
+        fmt = find_suitable_fallback(zone, cur, start_mt, false, can_steal);
         if (fmt == -1) continue;
         if (!can_steal && start_mt == MIGRATE_MOVABLE && cur > order) {
             // find_smallest:
             for (cur = order; cur < max_order_; ++cur) {
-                fmt = find_suitable_fallback(zone.free_area[cur], cur, start_mt, false, can_steal);
+                fmt = find_suitable_fallback(zone, cur, start_mt, false, can_steal);
                 if (fmt != -1) break;
             }
         }
@@ -287,9 +286,8 @@ bool PageAllocator::unreserve_highatomic_pageblock(const AllocContext& ac, bool 
         if (!((ac.nodemask >> zone->nid) & 1)) continue;
         if (!force && zone->nr_reserved_highatomic <= pageblock_nr_pages_) continue;
         for (unsigned order = 0; order < max_order_; ++order) {
-            PageList& list = zone->free_area[order].free_list[MIGRATE_HIGHATOMIC];
-            if (list.empty()) continue;
-            const PageIdx page = list.front();
+            if (!(zone->nonempty[MIGRATE_HIGHATOMIC] & (1u << order))) continue;
+            const PageIdx page = zone->free_area[order].free_list[MIGRATE_HIGHATOMIC].front();
             if (map_.get_pageblock_migratetype(page) == MIGRATE_HIGHATOMIC)
                 zone->nr_reserved_highatomic -=
                     std::min(pageblock_nr_pages_, zone->nr_reserved_highatomic);
@@ -330,7 +328,7 @@ std::uint64_t PageAllocator::move_freepages_block(Zone& zone, PageIdx page, Migr
         const PageInfo& pi = map_.info(p);
         if (pi.flags & PG_buddy) {
             const unsigned order = pi.order;
-            zone.free_area[order].free_list[mt].move_tail(p);
+            move_to_free_list(zone, p, order, mt);
             p += PageIdx{1} << order;
             moved += std::uint64_t{1} << order;
             continue;

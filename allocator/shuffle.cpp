@@ -3,7 +3,9 @@
 // top-order free blocks swap list positions with random top-order blocks of the same zone
 // and migrate type. Shuffling never crosses zones (dmb.md §4.1). The per-free tail pick
 // is shuffle_pick_tail() in free_page.cpp.
-#include "allocator/page_allocator.h"
+#include "allocator/free_area_ops.h"
+
+#include <utility>
 
 namespace pagesim {
 
@@ -12,13 +14,13 @@ constexpr int kShuffleRetry = 10; // SHUFFLE_RETRY
 
 void list_swap(PageLink* base, PageIdx a, PageIdx b) {
     // Models list_swap(entry1, entry2): entry2 takes entry1's place and vice versa.
-    PageLink* e1 = base + a;
-    PageLink* e2 = base + b;
-    PageLink* pos = PageLinkTraits::get_previous(e2);
+    const PageRef e1{base, a};
+    const PageRef e2{base, b};
+    PageRef pos = PageLinkTraits::get_previous(e2);
     PageListAlgo::unlink(e2);
     // list_replace(entry1, entry2)
-    PageLink* n1 = PageLinkTraits::get_next(e1);
-    PageLink* p1 = PageLinkTraits::get_previous(e1);
+    const PageRef n1 = PageLinkTraits::get_next(e1);
+    const PageRef p1 = PageLinkTraits::get_previous(e1);
     PageLinkTraits::set_next(e2, n1);
     PageLinkTraits::set_previous(n1, e2);
     PageLinkTraits::set_previous(e2, p1);
@@ -61,6 +63,7 @@ void PageAllocator::shuffle_zone(Zone& z) {
         if (map_.get_pageblock_migratetype(page_i) != map_.get_pageblock_migratetype(page_j))
             continue;
         list_swap(map_.link_base(), page_i, page_j);
+        std::swap(map_.info(page_i).mt, map_.info(page_j).mt); // each now sits on the other's list
     }
 }
 

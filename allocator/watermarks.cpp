@@ -163,6 +163,14 @@ void PageAllocator::set_recommended_min_free_kbytes() {
     setup_per_zone_wmarks();
 }
 
+void PageAllocator::zero_watermarks() {
+    for (Zone* z : all_zones_) {
+        z->watermark = {};
+        z->watermark_boost = 0;
+        z->lowmem_reserve = {};
+    }
+}
+
 int PageAllocator::kernel_migratetype(MigrateType mt) const {
     if (!cma_configured() && mt == MIGRATE_ISOLATE) return 4;
     return static_cast<int>(mt);

@@ -61,8 +61,10 @@ struct Zone {
     std::uint64_t cma_pages = 0;
     bool contiguous = false; ///< set_zone_contiguous(): no holes and no foreign pages in span
 
-    // The buddy free lists.
+    // The buddy free lists. nonempty[mt] has bit o set iff free_area[o].free_list[mt] is not
+    // empty (pagesim's addition: __rmqueue_smallest and the fallback search become O(1)).
     std::array<FreeArea, kMaxOrderLimit> free_area;
+    std::array<std::uint32_t, kMigrateTypes> nonempty{};
 
     // Watermarks (_watermark[] without the boost) and reserves.
     std::array<std::uint64_t, NR_WMARK> watermark{};

@@ -4,7 +4,7 @@
 #pragma once
 
 #include "allocator/layout.h"
-#include "allocator/page_allocator.h"
+#include "allocator/free_area_ops.h"
 
 #include <string>
 #include <vector>
@@ -42,16 +42,6 @@ inline Layout make_dma32_normal_layout(Pfn n, unsigned ncpus = 1) {
     l.nodes[0].zones[2] = {ZONE_NORMAL, n, n, n};
     l.membership = {{{0, n}, 0, 1}, {{n, 2 * n}, 0, 2}};
     return l;
-}
-
-/// Turns the watermarks of every zone to zero so that tests and benchmarks can use every
-/// page (the W1–W3 set-up: an allocator-independent sequence).
-inline void zero_watermarks(PageAllocator& pa) {
-    for (Zone* z : pa.zones()) {
-        z->watermark = {};
-        z->watermark_boost = 0;
-        z->lowmem_reserve = {};
-    }
 }
 
 struct Event {

@@ -79,7 +79,7 @@ TEST_CASE("an order-0 allocation splits the lowest order-10 block (expand)", "[b
 
 TEST_CASE("__free_one_page merges and places blocks by buddy_merge_likely", "[buddy][merge]") {
     PageAllocator pa(make_simple_layout(8192), no_pcp());
-    zero_watermarks(pa);
+    pa.zero_watermarks();
     Zone& z = only_zone(pa);
     for (Pfn i = 0; i < 8192; ++i) REQUIRE(alloc(pa, 0) == i);
     CHECK(z.free_pages() == 0);
@@ -115,7 +115,7 @@ TEST_CASE("__free_one_page merges and places blocks by buddy_merge_likely", "[bu
 
 TEST_CASE("merging stops at MAX_ORDER-1 and at unmergeable pageblock types", "[buddy][merge]") {
     PageAllocator pa(make_simple_layout(8192), no_pcp());
-    zero_watermarks(pa);
+    pa.zero_watermarks();
     Zone& z = only_zone(pa);
     PageMap& map = pa.page_map();
     // Two order-9 halves of block 0: make the upper pageblock HIGHATOMIC-typed.
@@ -132,7 +132,7 @@ TEST_CASE("merging stops at MAX_ORDER-1 and at unmergeable pageblock types", "[b
 
     // UNMOVABLE and MOVABLE pageblocks do merge; the result goes to the freeing page's type.
     PageAllocator pb(make_simple_layout(8192), no_pcp());
-    zero_watermarks(pb);
+    pb.zero_watermarks();
     Zone& zb = only_zone(pb);
     CHECK(alloc(pb, 9) == 0);
     CHECK(alloc(pb, 9) == 512);

@@ -74,7 +74,7 @@ TEST_CASE("the fallback table is tried in the kernel's order", "[fallback]") {
     Zone& zb = only_zone(pb);
     pb.set_pageblock_migratetype(pb.page_map().pfn_to_page(1024), MIGRATE_UNMOVABLE);
     pb.set_pageblock_migratetype(pb.page_map().pfn_to_page(1536), MIGRATE_UNMOVABLE);
-    zb.free_area[10].free_list[MIGRATE_UNMOVABLE].move_tail(pb.page_map().pfn_to_page(1024));
+    pb.move_to_free_list(zb, pb.page_map().pfn_to_page(1024), 10, MIGRATE_UNMOVABLE);
     alloc(pb, 0, GFP_KERNEL | gfp::kReclaimable);
     ext = tb.named("extfrag");
     REQUIRE(ext.size() == 1);
@@ -86,7 +86,7 @@ TEST_CASE("the fallback table is tried in the kernel's order", "[fallback]") {
 namespace {
 // Allocates the whole zone as order-0 movable pages, then frees `pfns`.
 void fill_then_free(PageAllocator& pa, const std::vector<Pfn>& pfns) {
-    zero_watermarks(pa);
+    pa.zero_watermarks();
     const Zone& z = only_zone(pa);
     for (Pfn i = 0; i < z.managed_pages; ++i) alloc(pa, 0, GFP_HIGHUSER_MOVABLE);
     for (Pfn p : pfns) pa.free_pages(p, 0, 0);
@@ -96,7 +96,7 @@ void fill_then_free(PageAllocator& pa, const std::vector<Pfn>& pfns) {
 TEST_CASE("a movable request with only small foreign blocks steals smallest-first",
           "[fallback]") {
     PageAllocator pa(make_simple_layout(8192, 1, 0, 11, ZONE_DMA32), no_pcp());
-    zero_watermarks(pa);
+    pa.zero_watermarks();
     Zone& z = only_zone(pa);
     for (Pfn i = 0; i < 8192; ++i) alloc(pa, 0, GFP_HIGHUSER_MOVABLE);
     pa.set_pageblock_migratetype(pa.page_map().pfn_to_page(0), MIGRATE_UNMOVABLE);
@@ -164,7 +164,7 @@ TEST_CASE("ALLOC_NOFRAGMENT tries DMA32 before fragmenting Normal", "[fallback][
     constexpr Pfn n = 8192;
     // Normal has only scattered order-0 MOVABLE pages; DMA32 is pristine.
     PageAllocator pa(make_dma32_normal_layout(n), no_pcp());
-    zero_watermarks(pa);
+    pa.zero_watermarks();
     std::vector<Pfn> normal_pages;
     for (Pfn i = 0; i < n; ++i) {
         AllocRequest r;

@@ -137,7 +137,7 @@ TEST_CASE("the order check needs a free block of a usable type", "[watermarks]")
     AllocatorOptions o;
     o.pcp_enabled = false;
     PageAllocator pa(make_simple_layout(8192, 1, 0, 11, ZONE_DMA32), o);
-    zero_watermarks(pa);
+    pa.zero_watermarks();
     Zone& z = only_zone(pa);
     // Take every order-10 block; what is left is free but smaller.
     std::vector<Pfn> big;
@@ -156,11 +156,11 @@ TEST_CASE("the order check needs a free block of a usable type", "[watermarks]")
     CHECK_FALSE(pa.zone_watermark_ok(z, 10, 0, 2, 0));
     // Moved to the HIGHATOMIC list, the block only counts with ALLOC_HIGHATOMIC or OOM.
     const Pfn other = half ^ 512;
-    z.free_area[9].free_list[MIGRATE_HIGHATOMIC].move_tail(pa.page_map().pfn_to_page(other));
+    pa.move_to_free_list(z, pa.page_map().pfn_to_page(other), 9, MIGRATE_HIGHATOMIC);
     CHECK_FALSE(pa.zone_watermark_ok(z, 9, 0, 2, 0));
     CHECK(pa.zone_watermark_ok(z, 9, 0, 2, ALLOC_HIGHATOMIC));
     CHECK(pa.zone_watermark_ok(z, 9, 0, 2, ALLOC_OOM));
-    z.free_area[9].free_list[MIGRATE_MOVABLE].move_tail(pa.page_map().pfn_to_page(other));
+    pa.move_to_free_list(z, pa.page_map().pfn_to_page(other), 9, MIGRATE_MOVABLE);
 }
 
 TEST_CASE("a fragmenting fallback boosts the watermark and wakes kswapd once", "[watermarks]") {
@@ -168,7 +168,7 @@ TEST_CASE("a fragmenting fallback boosts the watermark and wakes kswapd once", "
     Zone& z = only_zone(pa);
     // Fill the zone with movable pages, then free every fourth page: only order-0 MOVABLE
     // blocks remain, and the watermarks come back.
-    zero_watermarks(pa);
+    pa.zero_watermarks();
     AllocRequest r;
     r.gfp = GFP_HIGHUSER_MOVABLE;
     std::vector<Pfn> pages;

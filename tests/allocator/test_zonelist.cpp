@@ -97,7 +97,7 @@ TEST_CASE("a remote node ends ALLOC_NOFRAGMENT; a nodemask restricts the walk", 
     o.pcp_enabled = false;
     o.debug_checks = false;
     PageAllocator pa(numa_layout(2, 8192, {{10, 20}, {20, 10}}), o);
-    zero_watermarks(pa);
+    pa.zero_watermarks();
     AllocRequest r;
     r.gfp = GFP_HIGHUSER_MOVABLE;
     r.cpu = 0;
