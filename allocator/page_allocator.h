@@ -111,6 +111,8 @@ struct AllocatorStats {
     std::uint64_t highatomic_reserved = 0; ///< reserve_highatomic_pageblock conversions
     std::uint64_t highatomic_unreserved = 0;
     std::uint64_t pcp_refills = 0;
+    std::uint64_t pcp_hits = 0;     ///< allocations served from a pcp list without refilling
+    std::uint64_t buddy_allocs = 0; ///< allocations served by rmqueue_buddy
     std::uint64_t pcp_drained_pages = 0;
 };
 

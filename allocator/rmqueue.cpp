@@ -203,7 +203,9 @@ PageIdx PageAllocator::rmqueue_pcplist(Zone& preferred, Zone& zone, unsigned ord
     PerCpuPages& pcp = zone.pcp[cpu];
     pcp.free_factor >>= 1;
     PageList& list = pcp.lists[order_to_pindex(mt, order)];
-    if (list.empty()) {
+    if (!list.empty()) {
+        stats_.pcp_hits++;
+    } else {
         int batch = pcp.batch;
         if (batch > 1) batch = std::max(batch >> order, 2);
         const int allocated = rmqueue_bulk(zone, order, batch, list, mt, flags);
@@ -231,6 +233,7 @@ PageIdx PageAllocator::rmqueue_buddy(Zone& preferred, Zone& zone, unsigned order
     }
     mod_zone_freepage_state(zone, -(std::int64_t{1} << order),
                             static_cast<MigrateType>(map_.info(page).mt));
+    stats_.buddy_allocs++;
     events_[unsigned{PGALLOC_DMA} + zone.type] += std::uint64_t{1} << order;
     zone_statistics(preferred, zone, cur_cpu_);
     return page;

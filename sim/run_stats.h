@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// What a run counts: allocations by zone and by memory controller (migratetype x order),
+// failures, resident pages per controller (user vs kernel), and the sampler's time series.
+#pragma once
+
+#include "allocator/types.h"
+#include "sim/event_queue.h"
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+namespace pagesim {
+
+using OrderCounts = std::array<std::uint64_t, kMaxOrderLimit>;
+using TypeOrderCounts = std::array<OrderCounts, kMigrateTypes>;
+
+/// One row of the time series.
+struct Sample {
+    SimTime t = 0;
+    std::vector<std::int64_t> zone_free;        ///< NR_FREE_PAGES per zone (zone id order)
+    std::vector<std::uint64_t> zone_boost;      ///< watermark_boost per zone
+    std::vector<std::uint64_t> ctrl_user;       ///< resident user (movable) pages per controller
+    std::vector<std::uint64_t> ctrl_kernel;     ///< resident kernel pages per controller
+    std::uint64_t allocs = 0, failures = 0, extfrag = 0;
+};
+
+struct RunStats {
+    std::vector<TypeOrderCounts> zone_allocs;       ///< index: zone id
+    std::vector<TypeOrderCounts> controller_allocs; ///< index: controller id, last = none
+    TypeOrderCounts failures{};                     ///< by requested migratetype and order
+    std::uint64_t allocs = 0;
+    std::uint64_t nr_failures = 0;
+    std::uint64_t frees = 0;
+    std::vector<std::uint64_t> ctrl_user_pages;   ///< resident now, per controller
+    std::vector<std::uint64_t> ctrl_kernel_pages;
+    std::uint64_t thp_fault_alloc = 0;
+    std::uint64_t thp_fault_fallback = 0;
+    std::uint64_t page_table_pages = 0;
+    std::uint64_t pins = 0, pin_migrations = 0, pin_failures = 0;
+    std::uint64_t events = 0;
+    SimTime alloc_time_ns = 0; ///< simulated time spent in the allocator
+    std::vector<Sample> samples;
+};
+
+} // namespace pagesim

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// The simulator: one machine, one layout, one workload, one seed. It owns the page
+// allocator, the owner records, the processes and the event queue, and runs processes on
+// simulated CPUs in (time, seq) order. Allocation paths cost simulated time (EngineCosts).
+#pragma once
+
+#include "allocator/layout.h"
+#include "allocator/page_allocator.h"
+#include "sim/event_queue.h"
+#include "sim/owner_table.h"
+#include "sim/run_stats.h"
+#include "workloads/workload.h"
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace pagesim {
+
+struct SimOptions {
+    SimTime until_ns = -1;        ///< stop before the scenario's duration (-1: no)
+    SimTime quantum_ns = 50'000;  ///< a process runs at most this long per event
+    bool pcp = true;              ///< per-CPU lists (false: the W1–W3 "pcp off" variant)
+    KmemTracer* tracer = nullptr; ///< extra kmem tracepoint consumer (ftrace export)
+    /// Called now and then with the fraction of simulated time done (progress bar).
+    std::function<void(double)> progress;
+};
+
+/// A process's view of one of its buffers: the owner of every 4 KiB virtual page.
+struct Buffer {
+    const BufferSpec* spec = nullptr;
+    std::vector<std::uint32_t> pages;       ///< owner id per virtual page, kNone if not faulted
+    std::vector<std::uint32_t> page_tables; ///< owner id per 2 MiB region's page-table page
+    std::uint64_t touched = 0;              ///< pages faulted so far (address order)
+    std::uint64_t next_alloc_vpage = 0;     ///< where an alloc stream appends
+    bool pinned = false;
+};
+
+struct Process {
+    const ProcessSpec* spec = nullptr;
+    std::string name;
+    unsigned instance = 0;
+    unsigned cpu = 0;
+    enum class State : std::uint8_t { Waiting, Running, Blocked, Exited } state = State::Waiting;
+    std::uint32_t gen = 0; ///< bumped whenever a scheduled step must be ignored
+    std::size_t phase = 0;
+    std::uint64_t progress = 0; ///< blocks allocated / pages touched in the current phase
+    SimTime phase_start = 0;
+    std::vector<unsigned> repeat_left;
+    std::vector<Buffer> buffers;
+    std::uint32_t owned = kNone; ///< head of the list of blocks this process owns
+    std::uint64_t rss_pages = 0;
+    std::uint64_t interleave = 0;
+    std::uint64_t rng = 0; ///< splitmix64 state for jitter and lifetimes
+    SimTime exited_at = -1;
+};
+
+class Simulator {
+public:
+    /// Boots `layout` and prepares the workload. Throws std::runtime_error on a workload
+    /// that names something the layout lacks (a CPU, a node, a buffer...).
+    Simulator(const Scenario& scenario, const Layout& layout, SimOptions opts = {});
+    ~Simulator();
+    Simulator(const Simulator&) = delete;
+    Simulator& operator=(const Simulator&) = delete;
+
+    /// Runs to the scenario's duration (or opts.until_ns).
+    void run();
+    SimTime now() const { return now_; }
+    SimTime end_time() const { return end_; }
+
+    PageAllocator& allocator() { return *pa_; }
+    const PageAllocator& allocator() const { return *pa_; }
+    const RunStats& stats() const { return stats_; }
+    const OwnerTable& owners() const { return owners_; }
+    const std::vector<Process>& processes() const { return procs_; }
+    const Scenario& scenario() const { return sc_; }
+
+private:
+    enum class Step : std::uint8_t { Continue, Yield, Block, Done };
+
+    void dispatch(const Event& e);
+    void start_process(const ProcessSpec& spec, unsigned instance, SimTime t);
+    void run_process(std::uint32_t idx, SimTime t);
+    Step run_phase(Process& p, std::uint32_t idx, SimTime& t, SimTime& wake);
+    Step phase_alloc(Process& p, const Phase& ph, SimTime& t, SimTime& wake);
+    Step phase_touch(Process& p, const Phase& ph, SimTime& t);
+    Step phase_free(Process& p, const Phase& ph, SimTime& t);
+    Step phase_bandwidth(Process& p, const Phase& ph, SimTime& t, SimTime& wake);
+    Step phase_pin(Process& p, const Phase& ph, SimTime& t, bool pin);
+    void exit_process(std::uint32_t idx, SimTime& t);
+    std::size_t buffer_index(const Process& p, const std::string& name) const;
+
+    /// Allocates one block for `proc` (kNone: kernel-wide) and records its owner. Returns
+    /// the owner id or kNone on failure; advances `t` by the path's cost.
+    std::uint32_t alloc_block(std::uint32_t proc, OwnerKind kind, GfpFlags gfp, unsigned order,
+                              std::uint32_t buffer, std::uint32_t vpage, unsigned cpu,
+                              SimTime& t);
+    /// Frees an owned block through the allocator and forgets its owner.
+    void free_block(std::uint32_t owner, SimTime& t);
+    /// Moves an owned block's contents to a new block allocated with `gfp` (a migration the
+    /// engine itself performs, e.g. before a long-term pin). False if no target.
+    bool migrate_block(std::uint32_t owner, GfpFlags gfp, SimTime& t);
+    void link_owner(std::uint32_t proc, std::uint32_t owner);
+    void unlink_owner(std::uint32_t owner);
+    std::int64_t draw_lifetime(Process* p, const Lifetime& l);
+    std::uint64_t next_random(std::uint64_t& state);
+    void sample(SimTime t);
+    void replay_explicit(std::uint32_t index, SimTime t);
+
+    Scenario sc_;
+    Layout layout_;
+    SimOptions opts_;
+    std::unique_ptr<PageAllocator> pa_;
+    OwnerTable owners_;
+    std::vector<Process> procs_;
+    EventQueue queue_;
+    RunStats stats_;
+    SimTime now_ = 0;
+    SimTime end_ = 0;
+    unsigned next_cpu_ = 0;
+    std::uint64_t kernel_rng_ = 0;
+    std::map<std::uint64_t, std::uint32_t> explicit_owner_; ///< explicit event id -> owner
+};
+
+} // namespace pagesim

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// The workload language as plain values (no yaml-cpp types): processes with phases
+// (allocate, touch, free, bandwidth, sleep, fork, exit, pin, claim), kernel-side consumers,
+// explicit event lists for exact replay, seeded generators, and the scenario that ties a
+// machine, named layouts and a workload together. workloads/scenario_yaml.cpp fills it.
+#pragma once
+
+#include "allocator/gfp.h"
+#include "allocator/machine.h"
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace pagesim {
+
+/// What an allocation is for: decides its migratetype use, movability, reclaimability and
+/// which LRU it joins (the simulator's page->mapping).
+enum class OwnerKind : std::uint8_t {
+    Anon,            ///< user memory (movable, swap-backed)
+    PageCache,       ///< file pages (movable, reclaimable; clean or dirty)
+    SlabUnreclaimable,
+    SlabReclaimable, ///< dentries/inodes: reclaimable by shrinkers
+    PageTable,       ///< unmovable, allocated as user memory is touched
+    Pipe,            ///< pipe and socket buffers (unmovable, GFP_HIGHUSER|__GFP_ACCOUNT)
+    Kernel,          ///< other unmovable kernel memory
+    DriverContig,    ///< alloc_contig_range claims of a driver
+    Trace,           ///< replayed from a kmem trace (movability from its gfp)
+};
+std::string_view owner_kind_name(OwnerKind k);
+
+/// How long an allocation lives.
+struct Lifetime {
+    enum Kind : std::uint8_t { Forever, UntilExit, Fixed, Exponential, Uniform } kind = UntilExit;
+    std::int64_t a_ns = 0; ///< Fixed: the value; Exponential: the mean; Uniform: the minimum
+    std::int64_t b_ns = 0; ///< Uniform: the maximum
+};
+
+/// A named region of a process's memory (a malloc'd buffer, a file, a pool).
+struct BufferSpec {
+    std::string name;
+    std::uint64_t bytes = 0;
+    OwnerKind kind = OwnerKind::Anon;
+    GfpFlags gfp = GFP_HIGHUSER_MOVABLE;
+    bool thp = false;   ///< fault in order-9 pages (falling back to order 0)
+    bool dirty = false; ///< page cache: written, needs writeback before reclaim
+};
+
+/// Where a contiguous claim's range comes from.
+struct ClaimRange {
+    enum Kind : std::uint8_t { Pfns, Controller, Dmb, Cma, Anywhere } kind = Anywhere;
+    std::uint64_t start = 0; ///< Pfns: first physical address (bytes)
+    std::uint64_t end = 0;   ///< Pfns: end address (bytes, exclusive)
+    std::string name;        ///< Controller: its name; Cma: area name; Dmb: "0", "1"...
+};
+
+struct Phase {
+    enum Kind : std::uint8_t {
+        Alloc,     ///< a stream of allocations (count or bytes, rate, lifetime)
+        Touch,     ///< first touch of a buffer: page faults in address order
+        Free,      ///< free a buffer
+        Bandwidth, ///< read / write / copy over buffers, N passes
+        Sleep,
+        Fork,      ///< start another process (by template name)
+        Exit,      ///< free everything the process owns and stop
+        Pin,       ///< FOLL_LONGTERM pin of a buffer (migrated out of ZONE_MOVABLE first)
+        Unpin,
+        Claim,     ///< driver alloc_contig_range of `bytes` from `range`, held `lifetime`
+        Repeat,    ///< jump back to phase `target` `count` more times
+    } kind = Alloc;
+
+    // Alloc
+    OwnerKind owner = OwnerKind::Anon;
+    GfpFlags gfp = GFP_HIGHUSER_MOVABLE;
+    unsigned order = 0;
+    std::uint64_t count = 0; ///< number of blocks (from bytes / block size when bytes given)
+    double rate = 0;         ///< blocks per second; 0 = back to back
+    Lifetime lifetime;
+    bool dirty = false;
+    bool fallback_order0 = false; ///< THP-style: on failure of `order`, take order-0 pages
+
+    // Touch / Free / Pin / Unpin / Bandwidth
+    std::string buffer;
+    std::string dst;        ///< Bandwidth copy destination
+    enum Op : std::uint8_t { Read, Write, Copy } op = Read;
+    unsigned passes = 1;
+
+    // Sleep
+    std::int64_t duration_ns = 0;
+
+    // Fork
+    std::string process;
+
+    // Claim
+    std::uint64_t bytes = 0;
+    ClaimRange range;
+
+    // Repeat
+    unsigned target = 0;
+};
+
+/// NUMA memory policy of a process (set_mempolicy / mbind), for fake-NUMA layouts.
+struct MemPolicy {
+    enum Kind : std::uint8_t { Default, Bind, Preferred, Interleave } kind = Default;
+    std::vector<int> nodes;
+};
+
+struct ProcessSpec {
+    std::string name;
+    unsigned instances = 1;          ///< identical threads/processes started together
+    std::int64_t start_ns = 0;
+    std::int64_t start_skew_ns = 0;  ///< instance i starts at start + i * skew
+    std::int64_t jitter_ns = 0;      ///< seeded uniform jitter on start and phase steps
+    std::vector<unsigned> cpus;      ///< affinity; empty = any (round-robin placement)
+    int oom_score_adj = 0;
+    MemPolicy policy;
+    bool spawned_only = false;       ///< a fork template: not started at time 0
+    std::vector<BufferSpec> buffers;
+    std::vector<Phase> phases;
+};
+
+/// One line of an explicit event list (exact replay): time, op, id, order, gfp[, cpu].
+struct ExplicitEvent {
+    std::int64_t time_ns = 0;
+    enum Op : std::uint8_t { Alloc, Free } op = Alloc;
+    std::uint64_t id = 0; ///< names the allocation so a later free can refer to it
+    unsigned order = 0;
+    GfpFlags gfp = GFP_KERNEL;
+    unsigned cpu = 0;
+    std::uint64_t line = 0; ///< source line, for messages
+};
+
+/// A seeded synthetic stream, made by the generator named `kind` from an explicit
+/// name -> factory table (workloads/generators.cpp); `params` are its settings.
+struct GeneratorSpec {
+    std::string kind;
+    std::string name;
+    std::map<std::string, std::string> params;
+};
+
+struct Workload {
+    std::vector<ProcessSpec> processes;
+    std::vector<ExplicitEvent> events;
+    std::vector<GeneratorSpec> generators;
+    std::string trace_file; ///< an ftrace kmem capture to replay (pagesim run --trace)
+};
+
+/// Per-path latencies that advance simulated time (documented defaults in the README).
+struct EngineCosts {
+    std::int64_t pcp_hit_ns = 60;         ///< allocation served from a pcp list
+    std::int64_t pcp_refill_ns = 400;     ///< rmqueue_bulk batch refill
+    std::int64_t buddy_ns = 250;          ///< allocation straight from the buddy lists
+    std::int64_t fallback_ns = 600;       ///< a __rmqueue_fallback steal
+    std::int64_t free_ns = 80;
+    std::int64_t fault_ns = 700;          ///< anonymous page fault overhead (+ zeroing)
+    std::int64_t zero_page_ns_per_kib = 25; ///< clearing a new page, per KiB
+};
+
+struct NamedLayout {
+    std::string name;
+    std::string cmdline;
+};
+
+struct Scenario {
+    std::string name;
+    std::string source; ///< file it was read from
+    Machine machine;
+    std::vector<NamedLayout> layouts;
+    Workload workload;
+    std::int64_t duration_ns = 10'000'000'000;
+    std::uint64_t seed = 1;
+    std::int64_t sample_period_ns = 10'000'000;
+    std::uint64_t chunk_bytes = 64 * 1024; ///< bandwidth model chunk granularity
+    EngineCosts costs;
+};
+
+} // namespace pagesim
