@@ -78,6 +78,7 @@ public:
     const OwnerTable& owners() const { return owners_; }
     const std::vector<Process>& processes() const { return procs_; }
     const Scenario& scenario() const { return sc_; }
+    const Layout& layout() const { return layout_; }
 
 private:
     enum class Step : std::uint8_t { Continue, Yield, Block, Done };
