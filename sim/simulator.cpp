@@ -39,6 +39,14 @@ Simulator::Simulator(const Scenario& scenario, const Layout& layout, SimOptions 
     for (std::size_t i = 0; i < sc_.workload.events.size(); ++i)
         queue_.push(sc_.workload.events[i].time_ns, EventKind::Explicit,
                     static_cast<std::uint32_t>(i));
+    for (std::size_t i = 0; i < sc_.workload.generators.size(); ++i) {
+        GeneratorState g;
+        g.gen = make_generator(sc_.workload.generators[i], sc_.seed * 0x9E3779B97F4A7C15ULL + i + 1,
+                               pa_->ncpus());
+        const bool any = g.gen->next(g.pending);
+        gens_.push_back(std::move(g));
+        if (any) queue_.push(gens_.back().pending.time_ns, EventKind::Generator, static_cast<std::uint32_t>(i));
+    }
     if (sc_.sample_period_ns > 0) queue_.push(0, EventKind::Sample);
     queue_.push(end_, EventKind::Stop);
 }
@@ -113,6 +121,9 @@ void Simulator::dispatch(const Event& e) {
     case EventKind::Explicit:
         replay_explicit(e.target, e.time);
         break;
+    case EventKind::Generator:
+        step_generator(e.target, e.time);
+        break;
     case EventKind::Sample:
         sample(e.time);
         queue_.push(e.time + sc_.sample_period_ns, EventKind::Sample);
@@ -140,6 +151,29 @@ void Simulator::replay_explicit(std::uint32_t index, SimTime t) {
         if (owners_[it->second].live()) free_block(it->second, t);
         explicit_owner_.erase(it);
     }
+}
+
+// Generated streams: kernel-wide owners indexed by the generator's (reused) ids.
+void Simulator::apply_generated(const GenEvent& ev, std::vector<std::uint32_t>& owners, SimTime t) {
+    if (ev.id >= owners.size()) owners.resize(ev.id + 1, kNone);
+    std::uint32_t& slot = owners[ev.id];
+    if (ev.op == ExplicitEvent::Alloc) {
+        const MigrateType mt = gfp_migratetype(ev.gfp);
+        const OwnerKind kind = mt == MIGRATE_MOVABLE ? OwnerKind::Anon
+                               : mt == MIGRATE_RECLAIMABLE ? OwnerKind::SlabReclaimable
+                                                           : OwnerKind::Kernel;
+        slot = alloc_block(kNone, kind, ev.gfp, ev.order, kNone, 0, ev.cpu % pa_->ncpus(), t);
+    } else if (slot != kNone) {
+        if (owners_[slot].live()) free_block(slot, t);
+        slot = kNone;
+    }
+}
+
+void Simulator::step_generator(std::uint32_t index, SimTime t) {
+    GeneratorState& g = gens_[index];
+    apply_generated(g.pending, g.owner, t);
+    if (g.gen->next(g.pending))
+        queue_.push(std::max(g.pending.time_ns, t), EventKind::Generator, index);
 }
 
 // The periodic sampler: a row of the time series.

@@ -9,6 +9,7 @@
 #include "sim/event_queue.h"
 #include "sim/owner_table.h"
 #include "sim/run_stats.h"
+#include "workloads/generators.h"
 #include "workloads/workload.h"
 
 #include <cstdint>
@@ -111,6 +112,8 @@ private:
     std::uint64_t next_random(std::uint64_t& state);
     void sample(SimTime t);
     void replay_explicit(std::uint32_t index, SimTime t);
+    void apply_generated(const GenEvent& ev, std::vector<std::uint32_t>& owners, SimTime t);
+    void step_generator(std::uint32_t index, SimTime t);
 
     Scenario sc_;
     Layout layout_;
@@ -125,6 +128,12 @@ private:
     unsigned next_cpu_ = 0;
     std::uint64_t kernel_rng_ = 0;
     std::map<std::uint64_t, std::uint32_t> explicit_owner_; ///< explicit event id -> owner
+    struct GeneratorState {
+        std::unique_ptr<Generator> gen;
+        GenEvent pending;
+        std::vector<std::uint32_t> owner; ///< generator id -> owner id (kNone: none)
+    };
+    std::vector<GeneratorState> gens_;
 };
 
 } // namespace pagesim

@@ -156,3 +156,21 @@ TEST_CASE("same inputs and seed give the same run", "[engine][determinism]") {
     CHECK(fingerprint(7) == fingerprint(7));
     CHECK(fingerprint(7) != fingerprint(8));
 }
+
+TEST_CASE("a churn generator drives the allocator through the engine", "[engine][generators]") {
+    Scenario sc = base_scenario();
+    sc.duration_ns = 100'000'000;
+    GeneratorSpec g;
+    g.kind = "churn";
+    g.name = "w3";
+    g.params = {{"slots", "4096"}, {"rate", "1000000"}, {"max_order", "4"},
+                {"gfp", "GFP_KERNEL:1,GFP_HIGHUSER_MOVABLE:1"}};
+    sc.workload.generators.push_back(g);
+    Simulator sim(sc, make_simple_layout(65536, 2));
+    sim.run();
+    // 100 ms at 1M steps/s: 100,000 steps, about half of them allocations.
+    CHECK(sim.stats().allocs + sim.stats().nr_failures + sim.stats().frees > 99000);
+    CHECK(sim.stats().allocs > 45000);
+    CHECK(sim.allocator().stats().extfrag_events > 0); // unmovable and movable mixed
+    sim.allocator().check_invariants();
+}
