@@ -13,7 +13,11 @@
 namespace pagesim::test {
 
 inline Machine bundled(const std::string& name) {
-    return load_machine(std::string(PAGESIM_SOURCE_DIR) + "/workloads/machines/" + name + ".yaml");
+    std::string path = PAGESIM_SOURCE_DIR; // appended piecewise: GCC 12 -Warray-bounds noise
+    path += "/workloads/machines/";
+    path += name;
+    path += ".yaml";
+    return load_machine(path);
 }
 
 inline Layout boot(const Machine& m, const std::string& cmdline, bool strict = false) {
