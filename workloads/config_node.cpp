@@ -204,6 +204,13 @@ MapReader::MapReader(const ConfigNode& map, std::string what) : map_(map), what_
                                       : "'" + map.text() + "'"));
 }
 
+MapReader::MapReader(const ConfigNode& map, std::string what,
+                     std::initializer_list<std::string_view> known)
+    : MapReader(map, std::move(what)) {
+    for (std::string_view k : known) allow(k);
+    finish();
+}
+
 const ConfigNode& MapReader::required(std::string_view key) {
     allow(key);
     const ConfigNode* n = map_.find(key);

@@ -114,6 +114,10 @@ class MapReader {
 public:
     /// `what` names the map in messages ("machine", "reservation").
     MapReader(const ConfigNode& map, std::string what);
+    /// Same, declaring every key the map may have up front and rejecting unknown ones at
+    /// once (so a typo is reported before a "missing required key" it causes).
+    MapReader(const ConfigNode& map, std::string what,
+              std::initializer_list<std::string_view> known);
     /// The value of `key`; ConfigError at the map if it is missing.
     const ConfigNode& required(std::string_view key);
     /// The value of `key`, or nullptr (a null value counts as absent).

@@ -32,7 +32,12 @@ AddrRange read_range(MapReader& r, const ConfigNode& where) {
 }
 
 void read_kernel(const ConfigNode& n, KernelConfig& k) {
-    MapReader r(n, "kernel");
+    MapReader r(n, "kernel",
+                {"max_order", "pageblock_order", "section_size_bits", "sparsemem", "zone_dma",
+                 "zone_dma32", "zone_device", "highmem", "zone_dma_bits", "lowmem_limit", "cma",
+                 "cma_size", "numa", "numa_emu", "transparent_hugepage",
+                 "deferred_struct_page_init", "shuffle_page_allocator", "memory_hotplug",
+                 "dmb_count"});
     auto u = [&](const char* key, unsigned& out) {
         if (const ConfigNode* v = r.optional(key)) out = static_cast<unsigned>(v->as_uint());
     };
@@ -94,7 +99,9 @@ ReservationKind kind_of(const ConfigNode& n) {
 }
 
 Reservation read_reservation(const ConfigNode& n, Arch arch, const KernelConfig& k) {
-    MapReader r(n, "reservation");
+    MapReader r(n, "reservation",
+                {"name", "kind", "base", "size", "end", "before_early_params", "freed_late", "node",
+                 "limit", "align", "after_cma"});
     Reservation res;
     res.name = r.required("name").as_string();
     res.kind = kind_of(r.required("kind"));
@@ -140,7 +147,10 @@ Reservation read_reservation(const ConfigNode& n, Arch arch, const KernelConfig&
 Machine machine_from_config(const ConfigNode& root) {
     Machine m;
     m.source = root.mark().file;
-    MapReader top(root, "machine");
+    MapReader top(root, "machine",
+                  {"name", "description", "arch", "page_size", "kernel", "cpus", "cpu_nodes",
+                   "memory", "distance", "controllers", "cpu_copy_bandwidth", "reserved",
+                   "cmdline"});
     m.name = top.required("name").as_string();
     top.allow("description");
     const ConfigNode& arch = top.required("arch");
@@ -167,7 +177,8 @@ Machine machine_from_config(const ConfigNode& root) {
     if (mem.items().empty()) mem.fail("at least one memory range is needed");
     int nodes = 0;
     for (const ConfigNode& item : mem.items()) {
-        MapReader r(item, "memory range");
+        MapReader r(item, "memory range",
+                    {"base", "size", "end", "node", "hotpluggable", "mirror"});
         MemoryRange mr;
         mr.range = read_range(r, item);
         if (const ConfigNode* v = r.optional("node")) mr.nid = static_cast<int>(v->as_uint());
@@ -210,11 +221,12 @@ Machine machine_from_config(const ConfigNode& root) {
     }
     if (const ConfigNode* cs = top.optional("controllers")) {
         for (const ConfigNode& item : cs->items()) {
-            MapReader r(item, "controller");
+            MapReader r(item, "controller",
+                        {"name", "ranges", "bandwidth", "interleave_granularity"});
             MemoryController c;
             c.name = r.required("name").as_string();
             for (const ConfigNode& rr : r.required("ranges").items()) {
-                MapReader rm(rr, "controller range");
+                MapReader rm(rr, "controller range", {"base", "size", "end"});
                 c.ranges.push_back(read_range(rm, rr));
                 rm.finish();
             }
