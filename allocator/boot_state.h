@@ -38,6 +38,7 @@ struct BootState {
     std::uint64_t cma_size = 0, cma_base = 0, cma_limit = 0;
 
     std::vector<AddrRange> dmb_bytes; ///< accepted DMBs
+    bool x86_dmb_warned = false;      ///< the x86_64 size@base warning was given
     /// Ranges memblock_reserve()d by a movablecore piece whose dmb_reserve() then failed
     /// (misaligned, no slot): the posted series never releases them.
     std::vector<AddrRange> leaked;

@@ -107,13 +107,15 @@ void parse_movablecore(BootState& bs, const CmdParam& p) {
             why = "not a size, a percentage or size@base";
             break;
         case CoreValue::Kind::Block: {
-            if (bs.m.arch == Arch::X86_64 && bs.dmb_bytes.empty())
+            if (bs.m.arch == Arch::X86_64 && !bs.x86_dmb_warned) {
+                bs.x86_dmb_warned = true;
                 bs.warn("'" + p.token +
                         "': the posted DMB series rejects every size@base "
                         "piece on x86_64 (parse_early_param() runs before "
                         "e820__memblock_setup(), memblock has no memory yet) and so also "
                         "loses the pieces after it; pagesim applies them as on arm64, where "
                         "memory is known from the device tree when early parameters run");
+            }
             if (!bs.mb.is_region_memory(cv.base, cv.bytes)) {
                 ret = -22;
                 why = "[" + hex(cv.base) + ", " + hex(cv.base + cv.bytes) +
