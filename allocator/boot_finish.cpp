@@ -12,12 +12,6 @@
 namespace pagesim {
 namespace {
 
-std::string hex(std::uint64_t v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%#llx", static_cast<unsigned long long>(v));
-    return buf;
-}
-
 // The (node, zone) of every pfn in `r`, or false if the range mixes zones or has holes.
 bool single_zone(const Layout& L, const PfnRange& r) {
     const ZoneMembership* first = L.zone_of(r.start);

@@ -12,18 +12,6 @@
 namespace pagesim {
 namespace {
 
-std::string hex(std::uint64_t v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%#llx", static_cast<unsigned long long>(v));
-    return buf;
-}
-
-std::string pa(std::uint64_t v) { // the kernel's %pa: 0x + 16 hex digits
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "0x%016llx", static_cast<unsigned long long>(v));
-    return buf;
-}
-
 std::string range_str(const AddrRange& r) {
     return "[" + hex(r.base) + ", " + hex(r.end()) + ")";
 }

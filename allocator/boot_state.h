@@ -7,14 +7,28 @@
 
 #include "allocator/cmdline.h"
 #include "allocator/layout.h"
+#include "allocator/layout_dmesg.h"
 #include "allocator/memblock.h"
 
 #include <cstdint>
+#include <cstdio>
 #include <limits>
 #include <string>
 #include <vector>
 
 namespace pagesim {
+
+/// "%#llx", for messages.
+inline std::string hex(std::uint64_t v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%#llx", static_cast<unsigned long long>(v));
+    return buf;
+}
+
+/// The kernel's %pa (0x and 16 hex digits).
+inline std::string pa(std::uint64_t v) {
+    return kernel_hex18(v);
+}
 
 struct BootState {
     BootState(const Machine& machine, const CmdLine& cmdline, Layout& layout)

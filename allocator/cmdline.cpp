@@ -19,14 +19,6 @@ int digit_value(char c) {
     return 99;
 }
 
-// parameq(): '-' and '_' are the same in parameter names.
-std::string normalize(std::string_view name) {
-    std::string out(name);
-    for (char& c : out)
-        if (c == '-') c = '_';
-    return out;
-}
-
 // Parameters pagesim knows but does not model. The memory-shaping ones earn a warning;
 // the rest (console, logging, boot flow) are silent.
 constexpr std::array<std::string_view, 26> kSilent{
@@ -130,6 +122,13 @@ void parse_pagesim_option(CmdLine& cl, const CmdParam& p, const std::string& nam
 }
 
 } // namespace
+
+std::string normalize_param_name(std::string_view name) {
+    std::string out(name);
+    for (char& c : out)
+        if (c == '-') c = '_';
+    return out;
+}
 
 CmdlineError::CmdlineError(const std::string& token, const std::string& why)
     : std::runtime_error("kernel command line: '" + token + "': " + why), token_(token) {}
@@ -266,7 +265,7 @@ CmdLine parse_cmdline(std::string_view text) {
         pos = i;
         cl.params.push_back(p);
 
-        const std::string name = normalize(p.name);
+        const std::string name = normalize_param_name(p.name);
         if (name == "movablecore") {
             cl.movablecore.push_back(p.value);
         } else if (name == "kernelcore") {

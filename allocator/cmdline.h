@@ -25,6 +25,9 @@ std::uint64_t memparse(std::string_view s, std::size_t* end = nullptr);
 /// Models simple_strtoull(s, &end, 0).
 std::uint64_t simple_strtoull(std::string_view s, std::size_t* end = nullptr);
 
+/// parameq(): a parameter name with every '-' turned into '_'.
+std::string normalize_param_name(std::string_view name);
+
 /// Models kstrtobool(): y/Y/1/t/T true, n/N/0/f/F false, on/off; nullopt otherwise.
 std::optional<bool> kstrtobool(std::string_view s);
 

@@ -12,12 +12,6 @@
 namespace pagesim {
 namespace {
 
-std::string hex(std::uint64_t v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%#llx", static_cast<unsigned long long>(v));
-    return buf;
-}
-
 std::string mib(std::uint64_t bytes) {
     char buf[48];
     if (bytes % (1ull << 20) == 0)
@@ -25,13 +19,6 @@ std::string mib(std::uint64_t bytes) {
     else
         std::snprintf(buf, sizeof buf, "%llu KiB", static_cast<unsigned long long>(bytes >> 10));
     return buf;
-}
-
-std::string normalize(std::string_view name) {
-    std::string out(name);
-    for (char& c : out)
-        if (c == '-') c = '_';
-    return out;
 }
 
 // Models parse_option_str(p, "mirror"): a comma-separated list containing "mirror".
@@ -260,7 +247,7 @@ void parse_numa(BootState& bs, const CmdParam& p) {
 void apply_early_params(BootState& bs) {
     bool arm_usermem = false;
     for (const CmdParam& p : bs.cl.params) {
-        const std::string name = normalize(p.name);
+        const std::string name = normalize_param_name(p.name);
         if (name == "movablecore")
             parse_movablecore(bs, p);
         else if (name == "kernelcore")

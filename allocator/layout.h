@@ -141,8 +141,8 @@ struct PlacedReservation {
 ///     __free_pages(page, pageblock_order), managed += pageblock_nr_pages. They are NOT in
 ///     `reserved`; `membership` says ZONE_MOVABLE for them.
 ///  3. memblock_free_all(): every present pfn that is not in `reserved`, `late_free`,
-///     `cma`, a DMB or a `hotplug` block is free, freed in ascending free ranges by __free_pages_memory
-///     (FPI_TO_TAIL). Pages of `reserved` stay PageReserved for good.
+///     `cma`, a DMB or a `hotplug` block is free, freed in ascending free ranges by
+///     __free_pages_memory (FPI_TO_TAIL). Pages of `reserved` stay PageReserved for good.
 ///  4. CMA areas: see CmaArea.   5. first watermark set-up (init_per_zone_wmark_min).
 ///  6. `late_free`: free_reserved_area() page by page (initrd, initmem; erratum E14).
 ///  7. `sysctl_writes`, in order (do_sysctl_args() runs after free_initmem()).
