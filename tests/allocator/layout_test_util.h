@@ -20,6 +20,16 @@ inline Machine bundled(const std::string& name) {
     return load_machine(path);
 }
 
+/// The bundled BCM7278 and BCM7445 machines, loaded once.
+inline const Machine& m7278() {
+    static const Machine m = bundled("bcm7278");
+    return m;
+}
+inline const Machine& m7445() {
+    static const Machine m = bundled("bcm7445");
+    return m;
+}
+
 inline Layout boot(const Machine& m, const std::string& cmdline, bool strict = false) {
     LayoutOptions o;
     o.strict = strict;

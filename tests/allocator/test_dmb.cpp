@@ -14,11 +14,6 @@ using namespace pagesim::test;
 
 namespace {
 
-const Machine& m7278() {
-    static const Machine m = bundled("bcm7278");
-    return m;
-}
-
 bool dmesg_has(const Layout& L, const std::string& line) {
     const auto v = layout_dmesg_lines(L);
     return std::find(v.begin(), v.end(), line) != v.end();

@@ -8,17 +8,6 @@
 using namespace pagesim;
 using namespace pagesim::test;
 
-namespace {
-const Machine& m7278() {
-    static const Machine m = bundled("bcm7278");
-    return m;
-}
-const Machine& m7445() {
-    static const Machine m = bundled("bcm7445");
-    return m;
-}
-} // namespace
-
 TEST_CASE("S1: no movablecore: MEMC0 is ZONE_DMA, MEMC1 is ZONE_NORMAL", "[scenario][S1]") {
     const Layout L = boot(m7278(), "");
     CHECK(pages_on(L, ZONE_DMA, "MEMC0") == MiB(1024));
