@@ -59,12 +59,6 @@ std::uint64_t calc_memmap_size(Pfn spanned, Pfn present, unsigned page_shift) {
 }
 } // namespace
 
-int Layout::zone_index(ZoneType t) const {
-    for (std::size_t i = 0; i < zone_types.size(); ++i)
-        if (zone_types[i] == t) return static_cast<int>(i);
-    return -1;
-}
-
 PageAllocator::PageAllocator(const Layout& layout, AllocatorOptions opts)
     : layout_(layout), opts_(opts), shuffle_rng_(opts.seed) {
     boot(layout_);
