@@ -14,8 +14,8 @@ using namespace pagesim;
 
 namespace {
 
-const std::string kRef = std::string(PAGESIM_TEST_DATA) + "/reference/t_4G_trace/trace.txt";
-const std::string kBad = std::string(PAGESIM_TEST_DATA) + "/bad/";
+const std::string kRef = PAGESIM_TEST_DATA "/reference/t_4G_trace/trace.txt";
+const std::string kBad = PAGESIM_TEST_DATA "/bad/";
 
 struct Parsed {
     std::vector<TraceEvent> events;
