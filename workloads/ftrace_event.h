@@ -75,7 +75,7 @@ struct TraceEvent {
     std::uint8_t fallback_order = 0;                      ///< extfrag
     MigrateType fallback_migratetype = MIGRATE_UNMOVABLE; ///< extfrag
     /// extfrag: the pageblock_order the kernel printed; kUnknownPageblockOrder if the line
-    /// did not say (the writer then prints its configured value).
+    /// did not say (libtraceevent's raw form).
     std::uint8_t pageblock_order = 9;
     bool percpu_refill = false;    ///< mm_page_alloc_zone_locked
     bool change_ownership = false; ///< extfrag: the pageblock was claimed (stolen)

@@ -89,15 +89,14 @@ void format_ftrace_event(const TraceEvent& ev, const FtraceWriteOptions& opt, st
         fmt::format_to(o, "order={} migratetype={}\n", ev.order, mt());
         break;
     case TraceEventType::PageAllocExtfrag: {
-        const unsigned pb =
-            ev.pageblock_order == kUnknownPageblockOrder ? opt.pageblock_order : ev.pageblock_order;
-        fmt::format_to(o,
-                       "alloc_order={} fallback_order={} pageblock_order={} "
-                       "alloc_migratetype={} fallback_migratetype={} fragmenting={} "
-                       "change_ownership={}\n",
-                       ev.order, ev.fallback_order, pb, mt(),
-                       migratetype_to_trace(ev.fallback_migratetype, opt.cma),
-                       ev.fallback_order < pb ? 1 : 0, ev.change_ownership ? 1 : 0);
+        fmt::format_to(o, "alloc_order={} fallback_order={} ", ev.order, ev.fallback_order);
+        if (ev.pageblock_order != kUnknownPageblockOrder)
+            fmt::format_to(o, "pageblock_order={} ", ev.pageblock_order);
+        fmt::format_to(o, "alloc_migratetype={} fallback_migratetype={} ", mt(),
+                       migratetype_to_trace(ev.fallback_migratetype, opt.cma));
+        if (ev.pageblock_order != kUnknownPageblockOrder)
+            fmt::format_to(o, "fragmenting={} ", ev.fragmenting() ? 1 : 0);
+        fmt::format_to(o, "change_ownership={}\n", ev.change_ownership ? 1 : 0);
         break;
     }
     }

@@ -16,8 +16,6 @@ namespace pagesim {
 struct FtraceWriteOptions {
     /// The kernel pagesim impersonates had CONFIG_CMA (migratetype numbering, E3).
     bool cma = false;
-    /// pageblock_order printed by extfrag events whose own value is kUnknownPageblockOrder.
-    unsigned pageblock_order = 9;
     /// Print "secs.nanoseconds" instead of the kernel's "secs.microseconds" (which rounds
     /// to the nearest microsecond like ns2usecs()); FtraceReader reads both.
     bool ns_timestamps = false;
@@ -35,8 +33,10 @@ struct FtraceHeaderInfo {
 void format_ftrace_header(const FtraceHeaderInfo& header, std::string& out);
 
 /// Appends one event line, '\n' included. page= prints "(____ptrval____)", or 16 zeros for
-/// a failed mm_page_alloc (E5). Throws std::invalid_argument for a negative timestamp or
-/// a migrate type the configured kernel cannot print (MIGRATE_CMA without CMA).
+/// a failed mm_page_alloc (E5). An extfrag event whose pageblock_order is unknown (read from
+/// a trace that did not print it) prints neither pageblock_order= nor fragmenting=. Throws
+/// std::invalid_argument for a negative timestamp or a migrate type the configured kernel cannot
+/// print (MIGRATE_CMA without CMA).
 void format_ftrace_event(const TraceEvent& ev, const FtraceWriteOptions& options, std::string& out);
 
 /// A whole `trace` file: header (entries = events.size(), tgid legend if any event has a

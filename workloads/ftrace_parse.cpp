@@ -32,11 +32,11 @@ std::uint64_t FtraceParseSummary::kmem_events() const {
 
 FtraceReader::FtraceReader(std::istream& in, std::string source, FtraceParseOptions options)
     : source_(std::move(source)), options_(options),
-      lines_(in, LineReader::kDefaultChunk, options.max_line), parser_(options.cma) {}
+      lines_(in, options.read_chunk, options.max_line), parser_(options.cma) {}
 
 FtraceReader::FtraceReader(const std::filesystem::path& path, FtraceParseOptions options)
     : owned_(open_trace(path)), source_(path.string()), options_(options),
-      lines_(*owned_, LineReader::kDefaultChunk, options.max_line), parser_(options.cma) {}
+      lines_(*owned_, options.read_chunk, options.max_line), parser_(options.cma) {}
 
 FtraceReader::~FtraceReader() = default;
 
@@ -80,7 +80,14 @@ void FtraceReader::note_comment(std::string_view line) {
 
 bool FtraceReader::next(TraceEvent& out) {
     TextLine line;
-    while (lines_.next(line)) {
+    for (;;) {
+        bool more = false;
+        try {
+            more = lines_.next(line);
+        } catch (const std::runtime_error& e) {
+            throw FtraceError(source_ + ": error: " + e.what());
+        }
+        if (!more) break;
         ++summary_.lines;
         summary_.bytes = lines_.bytes_read();
         LineKind kind = parser_.parse(line.text, parse_);

@@ -77,6 +77,8 @@ struct FtraceParseOptions {
     /// Longest line kept; a longer kmem event line is malformed, a longer comment or
     /// other event is still classified from its start.
     std::size_t max_line = LineReader::kDefaultMaxLine;
+    /// Bytes per read from the stream (tests use tiny values to cross every boundary).
+    std::size_t read_chunk = LineReader::kDefaultChunk;
 };
 
 /// A malformed line: its number and what was wrong.

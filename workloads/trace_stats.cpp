@@ -31,6 +31,7 @@ TraceStatsBuilder::TraceStatsBuilder(const TraceStatsOptions& options) {
         options.rate_interval_ns > 0 ? options.rate_interval_ns : kDefaultRateInterval;
     const Layout* layout = options.layout;
     stats_.has_layout = layout != nullptr;
+    if (layout) pageblock_order_ = layout->kconfig.pageblock_order;
     if (!layout) {
         stats_.zones.push_back({"unknown", -1, 0, 0, {}});
         stats_.controllers.push_back({"unknown", -1, 0, 0, {}});
@@ -103,7 +104,10 @@ void TraceStatsBuilder::add(const TraceEvent& ev) {
     case TraceEventType::PageAllocExtfrag: {
         ExtfragStats& x = stats_.extfrag;
         ++x.events;
-        if (ev.fragmenting()) ++x.fragmenting;
+        // Traces that do not print pageblock_order: the layout's (or x86's 9).
+        const unsigned pb =
+            ev.pageblock_order != kUnknownPageblockOrder ? ev.pageblock_order : pageblock_order_;
+        if (ev.fallback_order < pb) ++x.fragmenting;
         if (ev.change_ownership) ++x.change_ownership;
         ++x.by_types[ev.migratetype % kMigrateTypes][ev.fallback_migratetype % kMigrateTypes];
         ++x.by_fallback_order[ev.fallback_order % kMaxOrderLimit];

@@ -152,6 +152,7 @@ private:
     std::size_t controller_outside_ = SIZE_MAX;
     std::unordered_map<Pfn, Live> live_;
     std::unordered_map<GfpFlags, std::uint64_t> gfp_counts_;
+    unsigned pageblock_order_ = 9;
     bool seen_event_ = false;
 };
 
