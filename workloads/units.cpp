@@ -106,8 +106,9 @@ std::optional<std::uint64_t> parse_size(std::string_view text, std::string* err)
     if (factor == 0) {
         if (iequals(unit, "KB") || iequals(unit, "MB") || iequals(unit, "GB") ||
             iequals(unit, "TB"))
-            set(err, "ambiguous size unit '" + unit + "' in '" + s + "': sizes are binary, write " +
-                         unit.substr(0, 1) + " or " + unit.substr(0, 1) + "iB");
+            set(err, "ambiguous size unit '" + unit + "' in '" + s +
+                         "': sizes are binary, write " + unit.substr(0, 1) + " or " +
+                         unit.substr(0, 1) + "iB");
         else
             set(err, "unknown size unit '" + unit + "' in '" + s + "'");
         return std::nullopt;
