@@ -7,6 +7,8 @@
 #include "sim/trace_stats_report.h"
 #include "workloads/trace_stats.h"
 
+#include <fmt/format.h>
+
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -108,8 +110,8 @@ int cmd_trace_stats(const TraceStatsCommand& cmd, const Layout* layout, std::ost
             run_process({python, script.string(), json_path.string(), cmd.plots.string()}, why);
         if (rc != 0) {
             err << script.string() << ": error: plotting failed ("
-                << (rc < 0 ? "cannot run " + python + ": " + why
-                           : "exit status " + std::to_string(rc))
+                << (rc < 0 ? fmt::format("cannot run {}: {}", python, why)
+                           : fmt::format("exit status {}", rc))
                 << ")\n";
             return 1;
         }

@@ -400,11 +400,12 @@ std::string render_trace_stats_table(const TraceStats& s, std::string_view sourc
             sum.alloc_pages += s.rate[i].alloc_pages;
             sum.free_pages += s.rate[i].free_pages;
         }
-        rt.row({"+" + format_duration(static_cast<std::int64_t>(b) * s.rate_interval_ns),
-                num(sum.events[static_cast<std::size_t>(TraceEventType::PageAlloc)]),
-                num(sum.events[static_cast<std::size_t>(TraceEventType::PageFree)]),
-                num(sum.events[static_cast<std::size_t>(TraceEventType::PageAllocExtfrag)]),
-                num(sum.alloc_pages), num(sum.free_pages)});
+        rt.row(
+            {fmt::format("+{}", format_duration(static_cast<std::int64_t>(b) * s.rate_interval_ns)),
+             num(sum.events[static_cast<std::size_t>(TraceEventType::PageAlloc)]),
+             num(sum.events[static_cast<std::size_t>(TraceEventType::PageFree)]),
+             num(sum.events[static_cast<std::size_t>(TraceEventType::PageAllocExtfrag)]),
+             num(sum.alloc_pages), num(sum.free_pages)});
     }
     if (!rt.empty()) rt.render(out);
     return out;
