@@ -14,6 +14,14 @@
 
 using namespace pagesim;
 
+#if defined(__SANITIZE_ADDRESS__) // GCC
+#define PAGESIM_TEST_ASAN 1
+#elif defined(__has_feature) // clang
+#if __has_feature(address_sanitizer)
+#define PAGESIM_TEST_ASAN 1
+#endif
+#endif
+
 namespace {
 
 /// An istream source of `n` kernel-format lines: alloc and free of the same pfn in turn.
@@ -62,7 +70,11 @@ long peak_rss_kib() {
 } // namespace
 
 TEST_CASE("streaming: memory does not grow with the trace length", "[ftrace][stream]") {
+#if defined(PAGESIM_TEST_ASAN)
+    constexpr std::uint64_t kLines = 100000; // sanitizers are slow; RSS is not checked there
+#else
     constexpr std::uint64_t kLines = 400000;
+#endif
     GeneratedTrace gen(kLines);
     std::istream in(&gen);
     const long before = peak_rss_kib();
@@ -78,9 +90,15 @@ TEST_CASE("streaming: memory does not grow with the trace length", "[ftrace][str
     CHECK(s.allocs == kLines / 2);
     CHECK(s.lifetimes.matched == kLines / 2);
     CHECK(s.lifetimes.live_at_end == 0);
-    // About 50 MB of text went through; the reader keeps a 256 KiB chunk.
-    CHECK(gen.bytes() > 50u << 20);
+    // About 130 bytes a line (50 MB for 400k lines) went through; the reader keeps a
+    // 256 KiB chunk.
+    CHECK(gen.bytes() > kLines * 120);
     CHECK(reader.summary().bytes == gen.bytes());
     INFO("peak RSS grew by " << grown_kib << " KiB");
+#if defined(PAGESIM_TEST_ASAN)
+    // AddressSanitizer quarantines freed memory (the live map's nodes): RSS says nothing.
+    (void)grown_kib;
+#else
     CHECK(grown_kib < 16 * 1024);
+#endif
 }
