@@ -35,6 +35,7 @@ std::filesystem::path default_plot_script() {
 /// start, 128 + signal when killed).
 int run_process(const std::vector<std::string>& args, std::string& why) {
     std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
     for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
     pid_t pid = 0;
@@ -79,20 +80,23 @@ int cmd_trace_stats(const TraceStatsCommand& cmd, const Layout* layout, std::ost
     const FtraceParseSummary& p = stats.parse;
     for (const MalformedLine& m : p.first_malformed)
         err << source << ':' << m.line << ": warning: " << m.message << '\n';
-    if (p.malformed > p.first_malformed.size())
+    if (p.malformed > p.first_malformed.size()) {
         err << source << ": warning: " << p.malformed - p.first_malformed.size()
             << " more malformed lines\n";
-    if (p.lost_markers)
+    }
+    if (p.lost_markers) {
         err << source << ": warning: the capture lost events (" << p.lost_markers
             << " markers); lifetimes and counts are incomplete\n";
+    }
 
     try {
         const nlohmann::ordered_json json = trace_stats_to_json(stats, source);
         const std::string json_text = json.dump(2) + "\n";
-        if (cmd.json == "-")
+        if (cmd.json == "-") {
             out << json_text;
-        else
+        } else {
             out << render_trace_stats_table(stats, source);
+        }
         std::filesystem::path json_path = cmd.json;
         if (!cmd.json.empty() && cmd.json != "-") write_file_atomic(cmd.json, json_text);
         if (cmd.plots.empty()) return 0;

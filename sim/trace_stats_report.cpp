@@ -76,12 +76,13 @@ public:
             std::string l;
             for (std::size_t i = 0; i < w.size(); ++i) {
                 const std::string& c = i < r.size() ? r[i] : std::string();
-                if (i == 0)
+                if (i == 0) {
                     l += fmt::format("{:<{}}", c, w[i]);
-                else if (left_)
+                } else if (left_) {
                     l += fmt::format("  {:<{}}", c, w[i]);
-                else
+                } else {
                     l += fmt::format("  {:>{}}", c, w[i]);
+                }
             }
             while (!l.empty() && l.back() == ' ') l.pop_back();
             out += l;
@@ -206,9 +207,10 @@ Json trace_stats_to_json(const TraceStats& s, std::string_view source) {
     f["count"] = s.frees;
     f["pages"] = s.free_pages;
     f["by_order"] = Json::array();
-    for (unsigned o = 0; o < kMaxOrderLimit; ++o)
+    for (unsigned o = 0; o < kMaxOrderLimit; ++o) {
         if (s.frees_by_order[o])
             f["by_order"].push_back({{"order", o}, {"frees", s.frees_by_order[o]}});
+    }
     j["frees"] = std::move(f);
 
     j["placement"] = {{"has_layout", s.has_layout},
@@ -245,16 +247,20 @@ Json trace_stats_to_json(const TraceStats& s, std::string_view source) {
     e["fragmenting"] = x.fragmenting;
     e["change_ownership"] = x.change_ownership;
     e["by_types"] = Json::array();
-    for (unsigned am = 0; am < kMigrateTypes; ++am)
-        for (unsigned fm = 0; fm < kMigrateTypes; ++fm)
-            if (x.by_types[am][fm])
+    for (unsigned am = 0; am < kMigrateTypes; ++am) {
+        for (unsigned fm = 0; fm < kMigrateTypes; ++fm) {
+            if (x.by_types[am][fm]) {
                 e["by_types"].push_back({{"alloc", mt_name(am)},
                                          {"fallback", mt_name(fm)},
                                          {"count", x.by_types[am][fm]}});
+            }
+        }
+    }
     e["by_fallback_order"] = Json::array();
-    for (unsigned o = 0; o < kMaxOrderLimit; ++o)
+    for (unsigned o = 0; o < kMaxOrderLimit; ++o) {
         if (x.by_fallback_order[o])
             e["by_fallback_order"].push_back({{"order", o}, {"count", x.by_fallback_order[o]}});
+    }
     j["extfrag"] = std::move(e);
 
     Json r;
@@ -296,9 +302,10 @@ std::string render_trace_stats_table(const TraceStats& s, std::string_view sourc
                             ? fmt::format(", {} markers without a count", p.lost_markers_uncounted)
                             : "")});
     if (!p.header.tracer.empty()) in.row({"tracer", p.header.tracer});
-    if (p.header.entries_in_buffer)
+    if (p.header.entries_in_buffer) {
         in.row({"entries in buffer/written", fmt::format("{}/{}", *p.header.entries_in_buffer,
                                                          p.header.entries_written.value_or(0))});
+    }
     if (p.header.nr_cpus) in.row({"CPUs", num(*p.header.nr_cpus)});
     in.row({"span", fmt::format("{} s .. {} s ({})", secs(s.first_ts_ns), secs(s.last_ts_ns),
                                 format_duration(span))});
@@ -339,18 +346,21 @@ std::string render_trace_stats_table(const TraceStats& s, std::string_view sourc
     ord.render(out);
 
     TextTable mt({"Migratetype", "allocs", "pages", "% pages"});
-    for (unsigned m = 0; m < kMigrateTypes; ++m)
-        if (s.allocs_by_mt[m])
+    for (unsigned m = 0; m < kMigrateTypes; ++m) {
+        if (s.allocs_by_mt[m]) {
             mt.row({mt_name(m), num(s.allocs_by_mt[m]), num(s.pages_by_mt[m]),
                     pct(s.pages_by_mt[m], s.alloc_pages)});
+        }
+    }
     if (!mt.empty()) mt.render(out);
 
     constexpr std::size_t kGfpRows = 20;
     TextTable g({"gfp_flags", "allocs", "% allocs"});
     const std::uint64_t all_allocs = s.allocs + s.failed_allocs;
-    for (std::size_t i = 0; i < s.allocs_by_gfp.size() && i < kGfpRows; ++i)
+    for (std::size_t i = 0; i < s.allocs_by_gfp.size() && i < kGfpRows; ++i) {
         g.row({gfp_to_string(s.allocs_by_gfp[i].first), num(s.allocs_by_gfp[i].second),
                pct(s.allocs_by_gfp[i].second, all_allocs)});
+    }
     if (s.allocs_by_gfp.size() > kGfpRows)
         g.row({fmt::format("({} more kinds)", s.allocs_by_gfp.size() - kGfpRows), "", ""});
     if (!g.empty()) g.render(out);
@@ -380,11 +390,14 @@ std::string render_trace_stats_table(const TraceStats& s, std::string_view sourc
     xf.row({"events", num(x.events)});
     xf.row({"fragmenting (fallback_order < pageblock_order)", num(x.fragmenting)});
     xf.row({"pageblock stolen (change_ownership)", num(x.change_ownership)});
-    for (unsigned am = 0; am < kMigrateTypes; ++am)
-        for (unsigned fm = 0; fm < kMigrateTypes; ++fm)
-            if (x.by_types[am][fm])
+    for (unsigned am = 0; am < kMigrateTypes; ++am) {
+        for (unsigned fm = 0; fm < kMigrateTypes; ++fm) {
+            if (x.by_types[am][fm]) {
                 xf.row({fmt::format("{} from {} blocks", mt_name(am), mt_name(fm)),
                         num(x.by_types[am][fm])});
+            }
+        }
+    }
     xf.render(out);
 
     // The rate table groups bins so that it stays short; JSON and plots have every bin.

@@ -46,10 +46,11 @@ void format_ftrace_event(const TraceEvent& ev, const FtraceWriteOptions& opt, st
     if (ev.ts_ns < 0) throw std::invalid_argument("trace event with a negative timestamp");
     auto o = std::back_inserter(out);
     fmt::format_to(o, "{:>16}-{:<7} ", ev.comm.view(), ev.pid);
-    if (ev.tgid == kTgidUnknown)
+    if (ev.tgid == kTgidUnknown) {
         out += "(-------) ";
-    else if (ev.tgid != kTgidAbsent)
+    } else if (ev.tgid != kTgidAbsent) {
         fmt::format_to(o, "({:>7}) ", ev.tgid);
+    }
     fmt::format_to(o, "[{:03}] ", ev.cpu);
     if (ev.has_irq_info) {
         out += ev.irq.irqs_off;

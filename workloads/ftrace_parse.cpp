@@ -116,22 +116,24 @@ bool FtraceReader::next(TraceEvent& out) {
             break;
         case LineKind::Lost:
             ++summary_.lost_markers;
-            if (parse_.lost_counted)
+            if (parse_.lost_counted) {
                 summary_.lost_events += parse_.lost;
-            else
+            } else {
                 ++summary_.lost_markers_uncounted;
+            }
             break;
         case LineKind::OtherEvent: {
             ++summary_.other_events;
             const std::string_view name =
                 parse_.other_name.empty() ? "(unnamed)" : parse_.other_name;
             auto it = summary_.other_event_names.find(name);
-            if (it != summary_.other_event_names.end())
+            if (it != summary_.other_event_names.end()) {
                 ++it->second;
-            else if (summary_.other_event_names.size() < FtraceParseSummary::kMaxOtherNames)
+            } else if (summary_.other_event_names.size() < FtraceParseSummary::kMaxOtherNames) {
                 summary_.other_event_names.emplace(std::string(name), 1);
-            else
+            } else {
                 ++summary_.other_event_names["(more)"];
+            }
             break;
         }
         case LineKind::Malformed:

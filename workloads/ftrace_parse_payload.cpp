@@ -167,10 +167,11 @@ bool FtraceLineParser::parse_payload(std::string_view p, LineParse& out) {
     auto mt_value = [&](unsigned k, std::string_view v, MigrateType& dst) {
         long long x = 0;
         if (!parse_int(v, x)) return bad_value(k, v, "");
-        if (!migratetype_from_trace(x, cma_, dst))
+        if (!migratetype_from_trace(x, cma_, dst)) {
             return bad_value(k, v,
                              cma_ ? "migrate types are 0..5 with CONFIG_CMA"
                                   : "migrate types are 0..4 without CONFIG_CMA");
+        }
         return true;
     };
     auto bool_value = [&](unsigned k, std::string_view v, long long& dst) {

@@ -121,12 +121,13 @@ void TraceStatsBuilder::add(const TraceEvent& ev) {
 
 void TraceStatsBuilder::add_alloc(const TraceEvent& ev) {
     const unsigned order = ev.order % kMaxOrderLimit;
-    if (auto it = gfp_counts_.find(ev.gfp); it != gfp_counts_.end())
+    if (auto it = gfp_counts_.find(ev.gfp); it != gfp_counts_.end()) {
         ++it->second;
-    else if (gfp_counts_.size() < TraceStats::kMaxGfpKinds)
+    } else if (gfp_counts_.size() < TraceStats::kMaxGfpKinds) {
         gfp_counts_.emplace(ev.gfp, 1);
-    else
+    } else {
         ++stats_.gfp_overflow;
+    }
     if (ev.failed()) {
         ++stats_.failed_allocs;
         ++stats_.failed_by_order[order];
