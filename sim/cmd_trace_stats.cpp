@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <iostream>
 #include <spawn.h>
 #include <string>
 #include <sys/wait.h>
@@ -59,7 +60,7 @@ int run_process(const std::vector<std::string>& args, std::string& why) {
 
 int cmd_trace_stats(const TraceStatsCommand& cmd, const Layout* layout, std::ostream& out,
                     std::ostream& err) {
-    const std::string source = cmd.trace.string();
+    const std::string source = cmd.trace == "-" ? std::string("<stdin>") : cmd.trace.string();
     FtraceParseOptions popt;
     popt.strict = cmd.strict;
     popt.cma = cmd.cma.value_or(layout ? layout->kconfig.cma : false);
@@ -69,7 +70,11 @@ int cmd_trace_stats(const TraceStatsCommand& cmd, const Layout* layout, std::ost
 
     TraceStats stats;
     try {
-        stats = trace_stats_from_file(cmd.trace, popt, sopt);
+        if (cmd.trace == "-") {
+            stats = trace_stats_from_stream(std::cin, source, popt, sopt);
+        } else {
+            stats = trace_stats_from_file(cmd.trace, popt, sopt);
+        }
     } catch (const FtraceError& e) {
         err << e.what() << '\n';
         return 2;

@@ -14,7 +14,9 @@
 namespace pagesim {
 
 struct TraceStatsCommand {
-    std::filesystem::path trace; ///< TRACE: tracefs `trace` text or `trace-cmd report`
+    /// TRACE: tracefs `trace` / `trace_pipe` text or `trace-cmd report` output; "-" reads
+    /// standard input (e.g. a pipe from trace_pipe).
+    std::filesystem::path trace;
     std::filesystem::path json;  ///< --json FILE; "-" writes JSON to `out` instead of tables
     std::filesystem::path plots; ///< --plots DIR: PNGs by scripts/plot_trace_stats.py
     bool strict = false;         ///< --strict: the first malformed line is an error

@@ -253,16 +253,30 @@ TraceStats TraceStatsBuilder::finish() {
     return std::move(stats_);
 }
 
-TraceStats trace_stats_from_file(const std::filesystem::path& path,
-                                 const FtraceParseOptions& parse_options,
-                                 const TraceStatsOptions& options) {
-    FtraceReader reader(path, parse_options);
+namespace {
+TraceStats stats_of(FtraceReader& reader, const TraceStatsOptions& options) {
     TraceStatsBuilder builder(options);
     TraceEvent ev;
     while (reader.next(ev)) builder.add(ev);
     TraceStats stats = builder.finish();
     stats.parse = reader.summary();
     return stats;
+}
+
+} // namespace
+
+TraceStats trace_stats_from_file(const std::filesystem::path& path,
+                                 const FtraceParseOptions& parse_options,
+                                 const TraceStatsOptions& options) {
+    FtraceReader reader(path, parse_options);
+    return stats_of(reader, options);
+}
+
+TraceStats trace_stats_from_stream(std::istream& in, const std::string& source,
+                                   const FtraceParseOptions& parse_options,
+                                   const TraceStatsOptions& options) {
+    FtraceReader reader(in, source, parse_options);
+    return stats_of(reader, options);
 }
 
 } // namespace pagesim

@@ -156,9 +156,13 @@ private:
     bool seen_event_ = false;
 };
 
-/// Reads a trace (file) and builds its statistics in one pass.
+/// Reads a trace (file, or stream named `source` in messages) and builds its statistics in
+/// one pass; stats.parse holds the reader's summary. Throws FtraceError (bad input).
 TraceStats trace_stats_from_file(const std::filesystem::path& path,
                                  const FtraceParseOptions& parse_options,
                                  const TraceStatsOptions& options);
+TraceStats trace_stats_from_stream(std::istream& in, const std::string& source,
+                                   const FtraceParseOptions& parse_options,
+                                   const TraceStatsOptions& options);
 
 } // namespace pagesim

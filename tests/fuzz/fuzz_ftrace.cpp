@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // libFuzzer target for the ftrace reader (build with the `fuzz` preset):
-//   cmake --workflow --preset fuzz   # or: build/fuzz/tests/fuzz/fuzz_ftrace CORPUS SEEDS
+//   cmake --preset fuzz && cmake --build --preset fuzz
+//   ctest --test-dir build/fuzz -L fuzz   # bounded run (PAGESIM_FUZZ_SECONDS, default 30)
+//   build/fuzz/tests/fuzz/fuzz_ftrace CORPUS tests/fuzz/seeds   # open-ended
 // Any property violation (tests/fuzz/ftrace_properties.h) aborts with its reason.
 #include "fuzz/ftrace_properties.h"
 

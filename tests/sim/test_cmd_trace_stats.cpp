@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 #include <unistd.h>
 
@@ -171,6 +172,23 @@ TEST_CASE("trace-stats: malformed lines warn, --strict fails with exit 2", "[tra
     cmd.json = "/proc/no/such/dir/stats.json";
     r = run(cmd, nullptr);
     CHECK(r.rc == 1);
+}
+
+TEST_CASE("trace-stats - reads standard input (a pipe from trace_pipe)", "[trace-stats]") {
+    std::istringstream fake(slurp(kBad + "ftrace_malformed.txt"));
+    std::streambuf* saved = std::cin.rdbuf(fake.rdbuf());
+    TraceStatsCommand cmd;
+    cmd.trace = "-";
+    cmd.json = "-";
+    const Run r = run(cmd, nullptr);
+    std::cin.rdbuf(saved);
+    CHECK(r.rc == 0);
+    CHECK_THAT(r.err, Catch::StartsWith("<stdin>:4: warning: bad 'gfp_flags='"));
+    const auto j = nlohmann::json::parse(r.out);
+    CHECK(j["source"] == "<stdin>");
+    CHECK(j["events"]["mm_page_alloc"] == 1);
+    CHECK(j["events"]["mm_page_free"] == 1);
+    CHECK(j["parse"]["malformed"] == 10);
 }
 
 TEST_CASE("trace-stats table of an empty trace", "[trace-stats]") {
