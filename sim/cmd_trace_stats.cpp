@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// cmd_trace_stats: read the trace once (workloads/trace_stats.h), render, write the JSON
+// atomically, and hand it to the plot script in a child process (no shell involved).
+#include "sim/cmd_trace_stats.h"
+
+#include "sim/atomic_file.h"
+#include "sim/trace_stats_report.h"
+#include "workloads/trace_stats.h"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <spawn.h>
+#include <string>
+#include <sys/wait.h>
+#include <vector>
+
+extern char** environ;
+
+namespace pagesim {
+
+namespace {
+
+std::filesystem::path default_plot_script() {
+    if (const char* dir = std::getenv("PAGESIM_SCRIPTS_DIR"); dir && *dir)
+        return std::filesystem::path(dir) / "plot_trace_stats.py";
+    // This file is sim/cmd_trace_stats.cpp of the source tree; scripts/ is its sibling.
+    return std::filesystem::path(__FILE__).parent_path().parent_path() / "scripts" /
+           "plot_trace_stats.py";
+}
+
+/// Runs argv[0] with arguments and waits; returns its exit status (or -1 on failure to
+/// start, 128 + signal when killed).
+int run_process(const std::vector<std::string>& args, std::string& why) {
+    std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
+    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    pid_t pid = 0;
+    const int rc = posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ);
+    if (rc != 0) {
+        why = std::strerror(rc);
+        return -1;
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) {
+            why = std::strerror(errno);
+            return -1;
+        }
+    }
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+} // namespace
+
+int cmd_trace_stats(const TraceStatsCommand& cmd, const Layout* layout, std::ostream& out,
+                    std::ostream& err) {
+    const std::string source = cmd.trace == "-" ? std::string("<stdin>") : cmd.trace.string();
+    FtraceParseOptions popt;
+    popt.strict = cmd.strict;
+    popt.cma = cmd.cma.value_or(layout ? layout->kconfig.cma : false);
+    TraceStatsOptions sopt;
+    sopt.layout = layout;
+    sopt.rate_interval_ns = cmd.rate_interval_ns;
+
+    TraceStats stats;
+    try {
+        if (cmd.trace == "-") {
+            stats = trace_stats_from_stream(std::cin, source, popt, sopt);
+        } else {
+            stats = trace_stats_from_file(cmd.trace, popt, sopt);
+        }
+    } catch (const FtraceError& e) {
+        err << e.what() << '\n';
+        return 2;
+    } catch (const std::exception& e) {
+        err << source << ": error: " << e.what() << '\n';
+        return 2;
+    }
+    const FtraceParseSummary& p = stats.parse;
+    for (const MalformedLine& m : p.first_malformed)
+        err << source << ':' << m.line << ": warning: " << m.message << '\n';
+    if (p.malformed > p.first_malformed.size()) {
+        err << source << ": warning: " << p.malformed - p.first_malformed.size()
+            << " more malformed lines\n";
+    }
+    if (p.lost_markers) {
+        err << source << ": warning: the capture lost events (" << p.lost_markers
+            << " markers); lifetimes and counts are incomplete\n";
+    }
+
+    try {
+        const nlohmann::ordered_json json = trace_stats_to_json(stats, source);
+        const std::string json_text = json.dump(2) + "\n";
+        if (cmd.json == "-") {
+            out << json_text;
+        } else {
+            out << render_trace_stats_table(stats, source);
+        }
+        std::filesystem::path json_path = cmd.json;
+        if (!cmd.json.empty() && cmd.json != "-") write_file_atomic(cmd.json, json_text);
+        if (cmd.plots.empty()) return 0;
+        if (json_path.empty() || json_path == "-") {
+            json_path = cmd.plots / "trace_stats.json";
+            write_file_atomic(json_path, json_text);
+        }
+        std::filesystem::create_directories(cmd.plots);
+        const char* py = std::getenv("PAGESIM_PYTHON");
+        const std::string python = py && *py ? py : "/usr/bin/python3";
+        const std::filesystem::path script =
+            cmd.plot_script.empty() ? default_plot_script() : cmd.plot_script;
+        std::string why;
+        const int rc =
+            run_process({python, script.string(), json_path.string(), cmd.plots.string()}, why);
+        if (rc != 0) {
+            err << script.string() << ": error: plotting failed ("
+                << (rc < 0 ? fmt::format("cannot run {}: {}", python, why)
+                           : fmt::format("exit status {}", rc))
+                << ")\n";
+            return 1;
+        }
+    } catch (const std::exception& e) {
+        err << "error: " << e.what() << '\n';
+        return 1;
+    }
+    return 0;
+}
+
+} // namespace pagesim
