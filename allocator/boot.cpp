@@ -111,11 +111,8 @@ void PageAllocator::build_zones(const Layout& layout) {
     const std::size_t heads_per_zone = kMaxOrderLimit * kMigrateTypes + ncpus_ * NR_PCP_LISTS;
     map_.init(present, section_shift, pageblock_order_, nzones * heads_per_zone);
 
-    // Does ZONE_MOVABLE come out of HIGHMEM (is_highmem() for Movable)?
-    bool movable_is_highmem = false;
-    for (const NodeLayout& n : layout.nodes)
-        for (const ZoneSpan& z : n.zones)
-            if (z.type == ZONE_HIGHMEM && z.spanned) movable_is_highmem = true;
+    // Is ZONE_MOVABLE carved from HIGHMEM (is_highmem_idx() for Movable)?
+    const bool movable_is_highmem = layout.movable_zone == ZONE_HIGHMEM;
 
     std::size_t head = 0;
     nodes_.resize(layout.nodes.size());
@@ -225,9 +222,15 @@ void PageAllocator::memblock_free_all(const Layout& layout) {
     std::vector<PfnRange> memory;
     for (const MemblockRegion& r : layout.memory) memory.push_back(r.range);
     memory = normalise(memory);
+    // Not freed here: reservations, the late-freed ones, CMA areas, DMBs, hot-plugged
+    // blocks and MEMBLOCK_NOMAP memory (present but PageReserved for good).
     std::vector<PfnRange> held = layout.reserved;
+    held.insert(held.end(), layout.late_free.begin(), layout.late_free.end());
     for (const CmaArea& c : layout.cma) held.push_back(c.range);
     for (const PfnRange& d : layout.dmbs) held.push_back(d);
+    for (const HotplugBlock& h : layout.hotplug) held.push_back(h.range);
+    for (const MemblockRegion& r : layout.memory)
+        if (r.nomap) held.push_back(r.range);
     const std::vector<PfnRange> free_ranges = subtract(memory, normalise(held));
 
     // Designated Movable Blocks: released per pageblock through __free_pages (FPI_NONE).
@@ -345,6 +348,65 @@ void PageAllocator::set_zone_contiguous(Zone& z) {
     z.contiguous = true;
 }
 
+// do_sysctl_args(): each sysctl.vm.NAME=value write runs its handler, in order; the
+// values come from the layout's final Sysctls (a repeated name ends at its last value).
+void PageAllocator::apply_sysctl_writes(const Layout& layout) {
+    const Sysctls& want = layout.sysctl;
+    for (const auto& [name, value] : layout.sysctl_writes) {
+        (void)value;
+        if (name == "min_free_kbytes")
+            set_min_free_kbytes(want.min_free_kbytes);
+        else if (name == "watermark_scale_factor")
+            set_watermark_scale_factor(want.watermark_scale_factor);
+        else if (name == "watermark_boost_factor")
+            set_watermark_boost_factor(want.watermark_boost_factor);
+        else if (name == "lowmem_reserve_ratio")
+            set_lowmem_reserve_ratio(want.lowmem_reserve_ratio);
+        else if (name == "percpu_pagelist_high_fraction")
+            set_percpu_pagelist_high_fraction(want.percpu_pagelist_high_fraction);
+        else if (name == "extfrag_threshold")
+            sysctl_.extfrag_threshold = want.extfrag_threshold;
+        else if (name == "compaction_proactiveness")
+            sysctl_.compaction_proactiveness = want.compaction_proactiveness;
+    }
+    // Layouts built by hand (tests) may set values without listing writes.
+    if (layout.sysctl_writes.empty()) {
+        const Sysctls defaults;
+        sysctl_.watermark_boost_factor = want.watermark_boost_factor;
+        sysctl_.extfrag_threshold = want.extfrag_threshold;
+        sysctl_.compaction_proactiveness = want.compaction_proactiveness;
+        if (want.min_free_kbytes >= 0) set_min_free_kbytes(want.min_free_kbytes);
+        if (want.watermark_scale_factor != defaults.watermark_scale_factor)
+            set_watermark_scale_factor(want.watermark_scale_factor);
+        if (want.lowmem_reserve_ratio != defaults.lowmem_reserve_ratio)
+            set_lowmem_reserve_ratio(want.lowmem_reserve_ratio);
+        if (want.percpu_pagelist_high_fraction != 0)
+            set_percpu_pagelist_high_fraction(want.percpu_pagelist_high_fraction);
+    }
+}
+
+// Models online_pages() for each hot-plugged block: pageblocks MOVABLE, the range freed by
+// generic_online_page() in MAX_ORDER-1 chunks to the tail (managed += pages), then
+// init_per_zone_wmark_min() as online_pages() ends with.
+void PageAllocator::online_hotplug_blocks(const Layout& layout) {
+    if (layout.hotplug.empty()) return;
+    for (const HotplugBlock& h : layout.hotplug) {
+        for (Pfn pfn = h.range.start; pfn < h.range.end; pfn += pageblock_nr_pages_)
+            set_pageblock_migratetype(map_.pfn_to_page(pfn), MIGRATE_MOVABLE);
+        Pfn start = h.range.start;
+        while (start < h.range.end) {
+            unsigned order = max_order_ - 1;
+            if (start != 0) order = std::min<unsigned>(order, static_cast<unsigned>(__builtin_ctzll(start)));
+            while (start + (Pfn{1} << order) > h.range.end) order--;
+            free_pages_core(map_.pfn_to_page(start), order);
+            start += Pfn{1} << order;
+        }
+    }
+    for (Zone* z : all_zones_) set_zone_contiguous(*z);
+    init_per_zone_wmark_min();
+    if (layout.kconfig.thp && layout.thp != ThpMode::Never) set_recommended_min_free_kbytes();
+}
+
 void PageAllocator::boot(const Layout& layout) {
     build_zones(layout);
     memmap_init(layout);
@@ -375,18 +437,8 @@ void PageAllocator::boot(const Layout& layout) {
     free_late_reserved(layout);
     // do_sysctl_args(): sysctl.vm.* from the command line are written after init memory is
     // freed, through the same handlers as a later write (so with the final managed counts).
-    const Sysctls& want = layout.sysctl;
-    const Sysctls defaults;
-    sysctl_.watermark_boost_factor = want.watermark_boost_factor;
-    sysctl_.extfrag_threshold = want.extfrag_threshold;
-    sysctl_.compaction_proactiveness = want.compaction_proactiveness;
-    if (want.min_free_kbytes >= 0) set_min_free_kbytes(want.min_free_kbytes);
-    if (want.watermark_scale_factor != defaults.watermark_scale_factor)
-        set_watermark_scale_factor(want.watermark_scale_factor);
-    if (want.lowmem_reserve_ratio != defaults.lowmem_reserve_ratio)
-        set_lowmem_reserve_ratio(want.lowmem_reserve_ratio);
-    if (want.percpu_pagelist_high_fraction != 0)
-        set_percpu_pagelist_high_fraction(want.percpu_pagelist_high_fraction);
+    apply_sysctl_writes(layout);
+    online_hotplug_blocks(layout);
     check_after_op();
 }
 

@@ -267,6 +267,8 @@ private:
     void zone_pcp_update(Zone& z);
     void set_zone_contiguous(Zone& z);
     void free_late_reserved(const Layout& layout);
+    void apply_sysctl_writes(const Layout& layout);
+    void online_hotplug_blocks(const Layout& layout);
 
     // rmqueue.cpp
     PageIdx rmqueue(Zone& preferred, Zone& zone, unsigned order, AllocFlags flags,
