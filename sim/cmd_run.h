@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// `pagesim run SCENARIO.yaml [--layout NAME | --cmdline "..."] [--seed N] [--until T]
+// [--out DIR] [--format table|json] [--verbose]`: one scenario on one layout. Also the
+// helpers `compare` and `sweep` share: picking a layout and booting it.
+#pragma once
+
+#include "allocator/layout.h"
+#include "workloads/workload.h"
+
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <string>
+
+namespace CLI {
+class App;
+}
+
+namespace pagesim {
+
+struct RunCommand {
+    std::string scenario;
+    std::string layout;                  ///< --layout NAME (default: the first layout)
+    std::optional<std::string> cmdline;  ///< --cmdline "..." instead of a named layout
+    std::optional<std::uint64_t> seed;
+    std::string until;                   ///< --until T (a duration)
+    std::string out;                     ///< --out DIR
+    std::string format = "table";        ///< table | json
+    bool verbose = false;                ///< echo the fully defaulted scenario as YAML
+    bool strict = false;                 ///< layout warnings are errors
+    bool no_pcp = false;
+    std::string trace;                   ///< --trace TRACE: replay an ftrace kmem capture
+    std::string ftrace_out;              ///< --ftrace-out FILE: the run's kmem events
+};
+
+/// A layout the scenario names, or `cmdline` if given: the name and the command line.
+NamedLayout pick_layout(const Scenario& sc, const std::string& name,
+                        const std::optional<std::string>& cmdline);
+/// Boots the machine with a command line (compute_layout); LayoutError / CmdlineError on
+/// bad input.
+Layout boot_layout(const Machine& machine, const std::string& cmdline, bool strict);
+
+/// Runs the command; 0 success, 1 runtime failure (e.g. an output not writable), 2 bad
+/// input. Messages go to `err`, results to `out`.
+int run_command(const RunCommand& cmd, std::ostream& out, std::ostream& err);
+
+/// Registers `run` on the pagesim command line; the result goes to `exit_code`.
+void add_run_command(CLI::App& app, int& exit_code);
+
+} // namespace pagesim
