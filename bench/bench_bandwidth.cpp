@@ -3,7 +3,8 @@
 // flow's piece, rebuild the incidence, solve, event times) and one event (integrate,
 // crossing, recompute), for 4 / 64 / 1024 copy flows over 2 / 4 / 8 controllers. Buffers
 // are 1 MiB in 64 KiB runs on random controllers, so flows cross a boundary every chunk.
-// PAGESIM_BENCH_SMOKE=1 registers only tiny "smoke" variants (the CTest smoke run).
+// With PAGESIM_BENCH_SMOKE set, only tiny "smoke" variants run, 1000 iterations each (the
+// CTest smoke run, a few milliseconds).
 #include "sim/bandwidth.h"
 
 #include <benchmark/benchmark.h>
@@ -120,7 +121,9 @@ void register_all(bool smoke) {
                             std::pair{"BM_Event", &event}}) {
         auto* b = benchmark::RegisterBenchmark((name + suffix).c_str(), fn);
         if (smoke) {
-            b->Args({4, 2});
+            // Fixed iterations: the smoke run must not depend on --benchmark_min_time
+            // (CTest may run the program with no flags at all).
+            b->Args({4, 2})->Iterations(1000);
             continue;
         }
         for (std::int64_t flows : {4, 64, 1024})
@@ -131,8 +134,7 @@ void register_all(bool smoke) {
 } // namespace
 
 int main(int argc, char** argv) {
-    const char* smoke = std::getenv("PAGESIM_BENCH_SMOKE");
-    register_all(smoke != nullptr && std::string(smoke) == "1");
+    register_all(std::getenv("PAGESIM_BENCH_SMOKE") != nullptr);
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
     benchmark::RunSpecifiedBenchmarks();

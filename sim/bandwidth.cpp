@@ -155,7 +155,7 @@ void BandwidthModel::set_pages(BufferId b, std::size_t first, std::span<const Pf
 }
 
 void BandwidthModel::index_insert(BufferId b, std::size_t index, Pfn pfn) {
-    index_.emplace(pfn, PageRef{b, static_cast<std::uint32_t>(index)});
+    index_.emplace(pfn, BufferPage{b, static_cast<std::uint32_t>(index)});
 }
 
 void BandwidthModel::index_erase(BufferId b, std::size_t index, Pfn pfn) {
@@ -180,7 +180,7 @@ std::size_t BandwidthModel::remap_pfns(Pfn old_start, Pfn new_start, std::uint64
         index_built_ = true;
     }
     struct Move {
-        PageRef ref;
+        BufferPage ref;
         Pfn from;
         Pfn to;
     };

@@ -126,7 +126,8 @@ public:
     void invalidate_flow(FlowId f);
 
     // --- time ------------------------------------------------------------------------
-    /// Time of the next event (>= now(); > now() once advance_to(now()) ran), or kNever.
+    /// Time of the next event, >= now(), or kNever. Recomputes rates first if a mutation
+    /// left them stale; advance_to(now()) runs any event due at now().
     std::int64_t next_event_time();
     /// Runs every event at times <= t, then moves to t. t >= now(), else BandwidthError.
     void advance_to(std::int64_t t);
@@ -176,7 +177,7 @@ private:
         std::int64_t end_ns = -1;
         bool stale = true; ///< draws must be re-derived at `done`
     };
-    struct PageRef {
+    struct BufferPage {
         BufferId buffer;
         std::uint32_t index;
     };
@@ -233,7 +234,7 @@ private:
 
     // pfn -> buffer pages, built by the first remap_pfns().
     bool index_built_ = false;
-    std::unordered_multimap<Pfn, PageRef> index_;
+    std::unordered_multimap<Pfn, BufferPage> index_;
 };
 
 } // namespace pagesim
