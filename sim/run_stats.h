@@ -8,12 +8,22 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace pagesim {
 
 using OrderCounts = std::array<std::uint64_t, kMaxOrderLimit>;
 using TypeOrderCounts = std::array<OrderCounts, kMigrateTypes>;
+
+/// One bandwidth phase: how long it took (its wall time is an output of the model).
+struct FlowRecord {
+    std::string process;
+    std::size_t phase = 0;
+    std::uint64_t bytes = 0;
+    SimTime start = 0;
+    SimTime end = -1;
+};
 
 /// One row of the time series.
 struct Sample {
@@ -41,6 +51,7 @@ struct RunStats {
     std::uint64_t events = 0;
     SimTime alloc_time_ns = 0; ///< simulated time spent in the allocator
     std::vector<Sample> samples;
+    std::vector<FlowRecord> flows;
 };
 
 } // namespace pagesim

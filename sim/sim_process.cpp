@@ -231,16 +231,54 @@ Simulator::Step Simulator::phase_free(Process& p, const Phase& ph, SimTime& t) {
     return Step::Done;
 }
 
-// Bandwidth phases stream through their buffers; without the bandwidth model attached
-// they take bytes / the CPU's copy throughput.
+// Bandwidth phases: a flow through the buffers in address order (read, write, or copy
+// src -> dst), `passes` times; the bandwidth model decides how long it takes from where the
+// pages are. Without controller bandwidths the phase takes bytes / the CPU copy rate.
 Simulator::Step Simulator::phase_bandwidth(Process& p, const Phase& ph, SimTime& t, SimTime& wake) {
-    if (p.progress > 0) return Step::Done;
-    const Buffer& src = p.buffers[buffer_index(p, ph.buffer)];
-    const std::uint64_t bytes = src.pages.size() * kPageBytes * ph.passes;
-    const double rate = sc_.machine.cpu_copy_bandwidth > 0 ? sc_.machine.cpu_copy_bandwidth : 4e9;
-    p.progress = 1;
-    wake = t + static_cast<SimTime>(static_cast<double>(bytes) * 1e9 / rate);
-    return Step::Yield;
+    if (p.progress > 0) return Step::Done; // resumed after the flow finished
+    const std::size_t src = buffer_index(p, ph.buffer);
+    const std::size_t dst = ph.op == Phase::Copy ? buffer_index(p, ph.dst) : src;
+    std::uint64_t bytes = 0;
+    for (std::uint32_t o : p.buffers[ph.op == Phase::Write ? dst : src].pages)
+        if (o != kNone) bytes += kPageBytes;
+    bytes *= ph.passes;
+    if (!bw_) {
+        const double rate = sc_.machine.cpu_copy_bandwidth > 0 ? sc_.machine.cpu_copy_bandwidth : 4e9;
+        p.progress = 1;
+        wake = t + static_cast<SimTime>(static_cast<double>(bytes) * 1e9 / rate);
+        return Step::Yield;
+    }
+    // Flows start at event times so the model's clock only moves forward.
+    if (t > now_) {
+        wake = t;
+        return Step::Yield;
+    }
+    const auto idx = static_cast<std::uint32_t>(&p - procs_.data());
+    FlowSpec spec;
+    spec.kind = ph.op == Phase::Read ? FlowKind::Read : ph.op == Phase::Write ? FlowKind::Write : FlowKind::Copy;
+    if (spec.kind != FlowKind::Write) spec.src = register_buffer(p, src);
+    if (spec.kind != FlowKind::Read) spec.dst = register_buffer(p, dst);
+    spec.passes = ph.passes;
+    spec.cpu_cap = 1; // set by update_cpu_caps
+    const OwnerKind k = p.buffers[src].spec->kind;
+    spec.traffic = (k == OwnerKind::Anon || k == OwnerKind::PageCache) ? TrafficClass::User : TrafficClass::Kernel;
+    bw_->advance_to(t);
+    const FlowId f = bw_->add_flow(spec);
+    if (flow_proc_.size() <= f) flow_proc_.resize(f + 1, kNone);
+    flow_proc_[f] = idx;
+    Process& q = procs_[idx];
+    q.flow = f;
+    q.flow_record = stats_.flows.size();
+    stats_.flows.push_back({q.name, q.phase, bytes, t, -1});
+    q.progress = 1;
+    update_cpu_caps(q.cpu);
+    // A flow with no bytes is complete at once.
+    if (!bw_->completions().empty()) {
+        bandwidth_event(t);
+        return q.state == Process::State::Running ? Step::Yield : Step::Block;
+    }
+    reschedule_bandwidth();
+    return Step::Block;
 }
 
 // FOLL_LONGTERM pinning: pages in ZONE_MOVABLE or CMA pageblocks are first migrated to an

@@ -20,6 +20,17 @@ Simulator::Simulator(const Scenario& scenario, const Layout& layout, SimOptions 
     end_ = sc_.duration_ns;
     if (opts_.until_ns >= 0 && opts_.until_ns < end_) end_ = opts_.until_ns;
 
+    // The bandwidth model needs every controller's peak bandwidth.
+    bool bandwidths = !layout_.controllers.empty();
+    for (const ControllerLayout& c : layout_.controllers) bandwidths = bandwidths && c.bandwidth > 0;
+    if (bandwidths) {
+        BandwidthConfig bc;
+        bc.chunk_bytes = sc_.chunk_bytes;
+        bc.sample_period_ns = sc_.sample_period_ns;
+        bw_ = std::make_unique<BandwidthModel>(
+            ControllerMap(layout_.controllers, layout_.kconfig.page_size()), bc);
+    }
+
     stats_.zone_allocs.assign(pa_->zones().size(), TypeOrderCounts{});
     const std::size_t nctrl = layout_.controllers.size();
     stats_.controller_allocs.assign(nctrl + 1, TypeOrderCounts{});
@@ -102,6 +113,7 @@ void Simulator::run() {
         }
     }
     now_ = end_;
+    if (bw_ && bw_->now() < end_) bw_->advance_to(end_); // close the metrics at the end
     if (opts_.progress) opts_.progress(1.0);
 }
 
@@ -123,6 +135,9 @@ void Simulator::dispatch(const Event& e) {
         break;
     case EventKind::Generator:
         step_generator(e.target, e.time);
+        break;
+    case EventKind::Bandwidth:
+        if (e.gen == bw_gen_) bandwidth_event(e.time);
         break;
     case EventKind::Sample:
         sample(e.time);
@@ -174,6 +189,66 @@ void Simulator::step_generator(std::uint32_t index, SimTime t) {
     apply_generated(g.pending, g.owner, t);
     if (g.gen->next(g.pending))
         queue_.push(std::max(g.pending.time_ns, t), EventKind::Generator, index);
+}
+
+// ---- Bandwidth phases ------------------------------------------------------------------
+
+// A buffer's pages in virtual-address order, for the bandwidth model (pages the process
+// never touched carry no DRAM traffic and are left out).
+BufferId Simulator::register_buffer(Process& p, std::size_t buffer) {
+    Buffer& b = p.buffers[buffer];
+    std::vector<Pfn> pfns;
+    pfns.reserve(b.pages.size());
+    for (std::size_t v = 0; v < b.pages.size(); ++v) {
+        const std::uint32_t o = b.pages[v];
+        if (o == kNone) continue;
+        const OwnerRecord& r = owners_[o];
+        pfns.push_back(pa_->page_map().page_to_pfn(r.page) + (v - r.vpage));
+    }
+    b.bw_buffer = bw_->add_buffer(std::move(pfns));
+    return b.bw_buffer;
+}
+
+void Simulator::reschedule_bandwidth() {
+    const std::int64_t next = bw_->next_event_time();
+    if (next == kNever || next == bw_scheduled_) return;
+    ++bw_gen_;
+    bw_scheduled_ = next;
+    queue_.push(next, EventKind::Bandwidth, 0, bw_gen_);
+}
+
+// Flows on one CPU share its copy throughput.
+void Simulator::update_cpu_caps(unsigned cpu) {
+    const double cpu_bw = sc_.machine.cpu_copy_bandwidth > 0 ? sc_.machine.cpu_copy_bandwidth : 1e11;
+    std::vector<FlowId> mine;
+    for (FlowId f : bw_->active_flows())
+        if (procs_[flow_proc_[f]].cpu == cpu) mine.push_back(f);
+    for (FlowId f : mine) bw_->set_cap(f, cpu_bw / static_cast<double>(mine.size()));
+}
+
+// The model reached a rate change or a completion: finished flows wake their processes.
+void Simulator::bandwidth_event(SimTime t) {
+    bw_scheduled_ = -1;
+    bw_->advance_to(t);
+    std::vector<FlowCompletion> done(bw_->completions().begin(), bw_->completions().end());
+    bw_->clear_completions();
+    for (const FlowCompletion& c : done) {
+        const std::uint32_t idx = flow_proc_[c.flow];
+        Process& p = procs_[idx];
+        stats_.flows[p.flow_record].end = c.time_ns;
+        for (Buffer& b : p.buffers)
+            if (b.bw_buffer != kNoBuffer) {
+                bw_->remove_buffer(b.bw_buffer);
+                b.bw_buffer = kNoBuffer;
+            }
+        p.flow = ~FlowId{0};
+        if (p.state == Process::State::Blocked) {
+            p.state = Process::State::Running;
+            queue_.push(c.time_ns, EventKind::ProcessStep, idx, p.gen);
+        }
+        update_cpu_caps(p.cpu);
+    }
+    reschedule_bandwidth();
 }
 
 // The periodic sampler: a row of the time series.

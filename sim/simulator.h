@@ -6,6 +6,7 @@
 
 #include "allocator/layout.h"
 #include "allocator/page_allocator.h"
+#include "sim/bandwidth.h"
 #include "sim/event_queue.h"
 #include "sim/owner_table.h"
 #include "sim/run_stats.h"
@@ -38,6 +39,7 @@ struct Buffer {
     std::uint64_t touched = 0;              ///< pages faulted so far (address order)
     std::uint64_t next_alloc_vpage = 0;     ///< where an alloc stream appends
     bool pinned = false;
+    BufferId bw_buffer = kNoBuffer;         ///< registered with the bandwidth model
 };
 
 struct Process {
@@ -57,6 +59,8 @@ struct Process {
     std::uint64_t interleave = 0;
     std::uint64_t rng = 0; ///< splitmix64 state for jitter and lifetimes
     SimTime exited_at = -1;
+    FlowId flow = ~FlowId{0}; ///< the bandwidth flow the process waits for
+    std::size_t flow_record = 0; ///< its entry in RunStats::flows
 };
 
 class Simulator {
@@ -80,6 +84,8 @@ public:
     const std::vector<Process>& processes() const { return procs_; }
     const Scenario& scenario() const { return sc_; }
     const Layout& layout() const { return layout_; }
+    /// The bandwidth model (nullptr when the machine declares no controller bandwidths).
+    const BandwidthModel* bandwidth() const { return bw_.get(); }
 
 private:
     enum class Step : std::uint8_t { Continue, Yield, Block, Done };
@@ -111,6 +117,10 @@ private:
     std::int64_t draw_lifetime(Process* p, const Lifetime& l);
     std::uint64_t next_random(std::uint64_t& state);
     void sample(SimTime t);
+    BufferId register_buffer(Process& p, std::size_t buffer);
+    void reschedule_bandwidth();
+    void bandwidth_event(SimTime t);
+    void update_cpu_caps(unsigned cpu);
     void replay_explicit(std::uint32_t index, SimTime t);
     void apply_generated(const GenEvent& ev, std::vector<std::uint32_t>& owners, SimTime t);
     void step_generator(std::uint32_t index, SimTime t);
@@ -134,6 +144,10 @@ private:
         std::vector<std::uint32_t> owner; ///< generator id -> owner id (kNone: none)
     };
     std::vector<GeneratorState> gens_;
+    std::unique_ptr<BandwidthModel> bw_;
+    std::uint32_t bw_gen_ = 0;         ///< generation of the scheduled Bandwidth event
+    SimTime bw_scheduled_ = -1;
+    std::vector<std::uint32_t> flow_proc_; ///< flow id -> process index
 };
 
 } // namespace pagesim
