@@ -4,57 +4,23 @@
 #include "sim/cmd_trace_stats.h"
 
 #include "sim/atomic_file.h"
+#include "sim/scripts.h"
 #include "sim/trace_stats_report.h"
 #include "workloads/trace_stats.h"
 
 #include <fmt/format.h>
 
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
 #include <iostream>
-#include <spawn.h>
 #include <string>
-#include <sys/wait.h>
 #include <vector>
 
-extern char** environ;
 
 namespace pagesim {
 
 namespace {
 
-std::filesystem::path default_plot_script() {
-    if (const char* dir = std::getenv("PAGESIM_SCRIPTS_DIR"); dir && *dir)
-        return std::filesystem::path(dir) / "plot_trace_stats.py";
-    // This file is sim/cmd_trace_stats.cpp of the source tree; scripts/ is its sibling.
-    return std::filesystem::path(__FILE__).parent_path().parent_path() / "scripts" /
-           "plot_trace_stats.py";
-}
-
-/// Runs argv[0] with arguments and waits; returns its exit status (or -1 on failure to
-/// start, 128 + signal when killed).
-int run_process(const std::vector<std::string>& args, std::string& why) {
-    std::vector<char*> argv;
-    argv.reserve(args.size() + 1);
-    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    pid_t pid = 0;
-    const int rc = posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ);
-    if (rc != 0) {
-        why = std::strerror(rc);
-        return -1;
-    }
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR) {
-            why = std::strerror(errno);
-            return -1;
-        }
-    }
-    if (WIFEXITED(status)) return WEXITSTATUS(status);
-    return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-}
+std::filesystem::path default_plot_script() { return script_path("plot_trace_stats.py"); }
 
 } // namespace
 
@@ -110,8 +76,7 @@ int cmd_trace_stats(const TraceStatsCommand& cmd, const Layout* layout, std::ost
             write_file_atomic(json_path, json_text);
         }
         std::filesystem::create_directories(cmd.plots);
-        const char* py = std::getenv("PAGESIM_PYTHON");
-        const std::string python = py && *py ? py : "/usr/bin/python3";
+        const std::string python = python_interpreter();
         const std::filesystem::path script =
             cmd.plot_script.empty() ? default_plot_script() : cmd.plot_script;
         std::string why;

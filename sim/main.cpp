@@ -3,6 +3,7 @@
 // land). Exit codes: 0 success, 1 runtime failure, 2 bad input.
 #include "allocator/page_allocator.h"
 #include "allocator/proc_fs.h"
+#include "sim/cmd_compare.h"
 #include "sim/cmd_layout.h"
 #include "sim/cmd_run.h"
 #include "sim/cmd_trace_stats.h"
@@ -60,6 +61,7 @@ int main(int argc, char** argv) {
     });
     pagesim::add_layout_command(app, exit_code);
     pagesim::add_run_command(app, exit_code);
+    pagesim::add_compare_command(app, exit_code);
     add_trace_stats_command(app, exit_code);
     try {
         app.parse(argc, argv);

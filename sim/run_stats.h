@@ -33,6 +33,11 @@ struct Sample {
     std::vector<std::uint64_t> ctrl_user;       ///< resident user (movable) pages per controller
     std::vector<std::uint64_t> ctrl_kernel;     ///< resident kernel pages per controller
     std::uint64_t allocs = 0, failures = 0, extfrag = 0;
+    /// Kernel-usable memory (zones GFP_KERNEL may use): free pages minus the lowmem_reserve
+    /// against a Normal-class request, the highatomic reserve and free CMA pages; and the
+    /// min / low / high watermarks summed over the same zones.
+    std::int64_t kernel_free = 0;
+    std::int64_t kernel_min = 0, kernel_low = 0, kernel_high = 0;
 };
 
 struct RunStats {

@@ -264,6 +264,15 @@ void Simulator::sample(SimTime t) {
     s.allocs = stats_.allocs;
     s.failures = stats_.nr_failures;
     s.extfrag = pa_->stats().extfrag_events;
+    const unsigned normal = static_cast<unsigned>(layout_.zone_index(ZONE_NORMAL));
+    for (const Zone* z : pa_->zones()) {
+        if (!z->populated() || z->zone_idx > normal) continue;
+        s.kernel_free += z->free_pages() - z->lowmem_reserve[normal] -
+                         static_cast<std::int64_t>(z->nr_reserved_highatomic) - z->free_cma_pages();
+        s.kernel_min += static_cast<std::int64_t>(z->wmark_pages(WMARK_MIN));
+        s.kernel_low += static_cast<std::int64_t>(z->wmark_pages(WMARK_LOW));
+        s.kernel_high += static_cast<std::int64_t>(z->wmark_pages(WMARK_HIGH));
+    }
     stats_.samples.push_back(std::move(s));
 }
 
