@@ -195,6 +195,14 @@ PartitionName=local Nodes=$NODENAME Default=YES MaxTime=INFINITE State=UP
 EOF
 mv "$CONF.tmp" "$CONF"
 : >"$DIR/plugstack.conf"
+# slurmd 22.05 loads a cgroup plugin even when nothing uses cgroups; the default,
+# autodetect, fails where /sys/fs/cgroup is not mounted (chroots, some containers) and
+# cgroup/v2 wants systemd's dbus. cgroup/v1 only loads: nothing here calls it.
+cat >"$DIR/cgroup.conf" <<EOF
+# SPDX-License-Identifier: GPL-2.0-only
+# Written by scripts/cluster/slurm-local.sh (read from slurm.conf's directory).
+CgroupPlugin=cgroup/v1
+EOF
 printf '# SPDX-License-Identifier: GPL-2.0-only\nexport SLURM_CONF=%s\n' "'$CONF'" >"$DIR/env.sh"
 
 # The auth plugin of every Slurm command reaches munged through AuthInfo=socket=...
