@@ -70,7 +70,8 @@ echo "|---|---|---|---|---|"
 run_case "serial sh loop (baseline)" 1 sh -c 'while IFS= read -r l; do sh -c "$l"; done <jobs.txt'
 run_case "GNU parallel, local" $SLOTS parallel --will-cite -j $SLOTS --joblog jobs.log -a jobs.txt
 
-eval "$("$CLUSTER/sshd-local.sh" up "$W/sshd" "$(free_port 22320)" 2>/dev/null)"
+env=$("$CLUSTER/sshd-local.sh" up "$W/sshd" "$(free_port 22320)" 2>"$W/up.log") || { cat "$W/up.log" >&2; exit 1; }
+eval "$env"
 run_case "GNU parallel, ssh (new connection per job)" $SLOTS parallel --will-cite -j $SLOTS \
     --joblog jobs.log --workdir . --ssh "$PAGESIM_SSH" -S "$SLOTS/$PAGESIM_SSHLOGIN" -a jobs.txt
 # ssh connection sharing from the client config (not parallel's -M: with --joblog, GNU parallel
@@ -82,13 +83,16 @@ run_case "GNU parallel, ssh with ControlPersist" $SLOTS parallel --will-cite -j 
 ssh -F "$W/sshd/ssh_config_mux" -O exit "$PAGESIM_SSHLOGIN" 2>/dev/null || true
 "$CLUSTER/sshd-local.sh" down "$W/sshd" 2>/dev/null
 
-eval "$("$CLUSTER/slurm-local.sh" up "$W/slurm" 2>/dev/null)"
+env=$("$CLUSTER/slurm-local.sh" up "$W/slurm" 2>"$W/up.log") || { cat "$W/up.log" >&2; exit 1; }
+eval "$env"
 for k in 1 10; do
     run_case "Slurm array, --per-task $k (batch_sched_delay=0)" $SLOTS \
         "$CLUSTER/slurm-submit-array.sh" --per-task $k --out "$W/submit-$k" jobs.txt
 done
 "$CLUSTER/slurm-local.sh" down "$W/slurm" 2>/dev/null
-eval "$(SLURM_LOCAL_SCHED_PARAMS="" "$CLUSTER/slurm-local.sh" up "$W/slurm-default" 2>/dev/null)"
+env=$(SLURM_LOCAL_SCHED_PARAMS="" "$CLUSTER/slurm-local.sh" up "$W/slurm-default" 2>"$W/up.log") ||
+    { cat "$W/up.log" >&2; exit 1; }
+eval "$env"
 run_case "Slurm array, --per-task 1 (Slurm's default scheduling)" $SLOTS \
     "$CLUSTER/slurm-submit-array.sh" --per-task 1 --out "$W/submit-default" jobs.txt
 echo

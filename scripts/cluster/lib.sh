@@ -38,10 +38,10 @@ proc_alive() {
     [ -n "$_state" ] && [ "$_state" != Z ] && [ "$_state" != X ]
 }
 
-# proc_mentions PID TEXT: true if PID's command line or one of its open files or its working
-# directory contains TEXT (an absolute state directory).
+# proc_mentions PID DIR: true if PID's command line names a file below DIR (an absolute
+# state directory), or one of its open files or its working directory is below DIR.
 proc_mentions() {
-    tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF "$2" && return 0
+    tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF "$2/" && return 0
     for _fd in "/proc/$1/cwd" "/proc/$1"/fd/*; do
         case $(readlink "$_fd" 2>/dev/null) in "$2"/* | "$2") return 0 ;; esac
     done
@@ -74,7 +74,7 @@ pids_of_dir() {
     for _p in /proc/[0-9]*; do
         _pid=${_p#/proc/}
         [ "$_pid" != $$ ] || continue
-        _comm=$(cat "$_p/comm" 2>/dev/null) || continue
+        read -r _comm 2>/dev/null <"$_p/comm" || continue
         for _name in "$@"; do
             if [ "$_comm" = "$_name" ] && proc_alive "$_pid" && proc_mentions "$_pid" "$_dir"; then
                 echo "$_pid"
@@ -83,7 +83,7 @@ pids_of_dir() {
     done
 }
 
-# pidfile_pid FILE TEXT: prints the pid in FILE if that process is alive and mentions TEXT
+# pidfile_pid FILE DIR: prints the pid in FILE if that process is alive and mentions DIR
 # (so a recycled pid is never killed).
 pidfile_pid() {
     [ -s "$1" ] || return 1

@@ -8,15 +8,17 @@
 #   slurm-local.sh down DIR    cancel jobs, stop every daemon started for DIR; idempotent
 #
 # Clients need SLURM_CONF: `. DIR/env.sh` or `eval "$(slurm-local.sh up DIR)"`.
-# No systemd needed: the daemons are started by hand (munged as the `munge` user when run
-# as root). Environment (all optional):
+# No systemd needed: the daemons are started by hand. As root, munged runs as the `munge`
+# user and the Slurm daemons as root; otherwise all run as the caller (jobs too).
+# Environment (all optional):
 #   SLURM_LOCAL_PORT            first port to try for slurmctld (default 16817); slurmd gets
 #                               the next free one. Ports in use are skipped.
 #   SLURM_LOCAL_NODENAME        NodeName (default: short hostname; slurmd gets it with -N)
 #   SLURM_LOCAL_MAX_ARRAY_SIZE  MaxArraySize (default: Slurm's, 1001)
 #   SLURM_LOCAL_TIMEOUT         seconds to wait for the node to be idle (default 60)
 #   SLURM_LOCAL_SCHED_PARAMS    SchedulerParameters (default batch_sched_delay=0: start
-#                               batch jobs at once, not up to 3 s later as Slurm does)
+#                               batch jobs at once, not up to 3 s later as Slurm does;
+#                               empty: Slurm's defaults)
 # Exit codes: 0 ok, 1 failure (message and log tails on stderr), 2 usage.
 set -eu
 PROG=slurm-local.sh
@@ -43,7 +45,7 @@ for tool in slurmctld slurmd sinfo scontrol munged; do
 done
 
 log_tails() {
-    for f in "$DIR/log/munged.log" "$DIR/log/slurmctld.log" "$DIR/log/slurmd.log"; do
+    for f in "$DIR/log/start.log" "$DIR/log/munged.log" "$DIR/log/slurmctld.log" "$DIR/log/slurmd.log"; do
         [ -s "$f" ] || continue
         echo "---- last lines of $f" >&2
         tail -n 15 "$f" >&2
@@ -102,6 +104,7 @@ mkdir -p "$DIR/state" "$DIR/spool" "$DIR/log" "$DIR/run"
 rm -rf "${DIR:?}/state/"* "${DIR:?}/spool/"*
 : >"$DIR/log/slurmctld.log"
 : >"$DIR/log/slurmd.log"
+: >"$DIR/log/start.log"
 
 ME=$(id -un)
 if [ "$(id -u)" = 0 ]; then
@@ -118,6 +121,9 @@ fi
 mkdir -p "$MUNGE_DIR"
 if [ "$(id -u)" = 0 ]; then chown "$MUNGE_USER:$MUNGE_USER" "$MUNGE_DIR"; fi
 chmod 0755 "$MUNGE_DIR"
+if [ "$(id -u)" = 0 ] && ! runuser -u munge -- test -w "$MUNGE_DIR"; then
+    die "the munge user cannot reach $MUNGE_DIR: a parent directory is not searchable by others (like /root); use a DIR below /tmp"
+fi
 if [ ! -s "$MUNGE_DIR/munge.key" ]; then
     (umask 077 && dd if=/dev/urandom of="$MUNGE_DIR/munge.key" bs=1024 count=1 2>/dev/null) ||
         die "cannot create $MUNGE_DIR/munge.key"
@@ -146,7 +152,9 @@ BASE=${SLURM_LOCAL_PORT:-16817}
 CTLD_PORT=$(free_port "$BASE")
 SLURMD_PORT=$(free_port $((CTLD_PORT + 1)))
 
-ARRAY_LINE=""
+ARRAY_LINE="" SCHED_LINE=""
+SCHED_PARAMS=${SLURM_LOCAL_SCHED_PARAMS-batch_sched_delay=0}
+if [ -n "$SCHED_PARAMS" ]; then SCHED_LINE="SchedulerParameters=$SCHED_PARAMS"; fi
 if [ -n "${SLURM_LOCAL_MAX_ARRAY_SIZE:-}" ]; then
     ARRAY_LINE="MaxArraySize=$SLURM_LOCAL_MAX_ARRAY_SIZE"
 fi
@@ -180,7 +188,7 @@ MpiDefault=none
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
 SchedulerType=sched/backfill
-SchedulerParameters=${SLURM_LOCAL_SCHED_PARAMS-batch_sched_delay=0}
+$SCHED_LINE
 JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
 JobCompType=jobcomp/none

@@ -19,7 +19,8 @@ trap 'exit 1' INT TERM HUP
 
 step "sshd up"
 PORT=$(free_port "${PAGESIM_TEST_SSH_PORT:-22220}")
-eval "$("$CLUSTER/sshd-local.sh" up "$D" "$PORT")"
+env=$("$CLUSTER/sshd-local.sh" up "$D" "$PORT") || fail "sshd did not start"
+eval "$env"
 
 step "key-only: no key, no login"
 if ssh -F /dev/null -p "$PORT" -o BatchMode=yes -o IdentitiesOnly=yes -o IdentityFile=/dev/null \

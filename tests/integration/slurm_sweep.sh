@@ -11,9 +11,12 @@ require slurmctld slurmctld
 require slurmd slurmd
 require slurm-client sbatch squeue sinfo scontrol scancel
 require munge munged
-[ "$(id -u)" = 0 ] || skip "needs root: munged runs as the munge user, slurmd as root"
 
-C=$W/cluster
+# The cluster's state lives below /tmp, not in the build tree: munged runs as the munge user,
+# who cannot enter a build tree below a private directory such as /root. The name is fixed
+# per build tree and user, so the next run finds what a killed run left behind.
+C=/tmp/pagesim-itest-slurm-$(id -u)-$(printf '%s' "$W" | cksum | cut -d' ' -f1)
+if [ -L "$C" ] || { [ -e "$C" ] && [ ! -O "$C" ]; }; then fail "$C exists and is not ours"; fi
 S=$W/sweep
 if [ -d "$C" ]; then "$CLUSTER/slurm-local.sh" down "$C" || true; fi
 rm -rf "$S"
@@ -22,7 +25,8 @@ trap '"$CLUSTER/slurm-local.sh" down "$C" || true' EXIT
 trap 'exit 1' INT TERM HUP
 
 step "cluster up"
-eval "$(SLURM_LOCAL_MAX_ARRAY_SIZE=8 "$CLUSTER/slurm-local.sh" up "$C")"
+env=$(SLURM_LOCAL_MAX_ARRAY_SIZE=8 "$CLUSTER/slurm-local.sh" up "$C") || fail "the cluster did not start"
+eval "$env"
 "$CLUSTER/slurm-local.sh" status "$C"
 
 cd "$S"
@@ -59,4 +63,5 @@ trap - EXIT
 "$CLUSTER/slurm-local.sh" down "$C"
 left=$(pids_of_dir "$C" slurmstepd slurmd slurmctld munged)
 [ -z "$left" ] || fail "daemons still running after down: $left"
+rm -rf "$C" # kept when the test fails: its log/ says why
 step "PASS"
