@@ -38,11 +38,13 @@ MUNGE_DIR=$DIR/munge
 SOCKET=$MUNGE_DIR/munge.socket.2
 DAEMONS="slurmd slurmctld munged"
 
-for tool in slurmctld slurmd sinfo scontrol munged; do
-    command -v "$tool" >/dev/null 2>&1 || PATH=$PATH:/usr/sbin:/sbin
-    command -v "$tool" >/dev/null 2>&1 ||
-        die "'$tool' not found: install slurmctld slurmd slurm-client munge (scripts/install-deps.sh)"
-done
+PATH=$PATH:/usr/sbin:/sbin
+if [ "$CMD" != down ]; then # down must work even where Slurm has gone
+    for tool in slurmctld slurmd sinfo scontrol munged; do
+        command -v "$tool" >/dev/null 2>&1 ||
+            die "'$tool' not found: install slurmctld slurmd slurm-client munge (scripts/install-deps.sh)"
+    done
+fi
 
 log_tails() {
     for f in "$DIR/log/start.log" "$DIR/log/munged.log" "$DIR/log/slurmctld.log" "$DIR/log/slurmd.log"; do

@@ -86,9 +86,9 @@ if [ -z "$MAX_ARRAY" ]; then
 fi
 
 if [ -z "$OUT" ]; then OUT=$(dirname "$JOBS")/slurm/$(date +%Y%m%d-%H%M%S)-$$; fi
+case "$OUT$CHDIR" in *[[:space:]%\'\"\\]*) die "paths with spaces, quotes, '\\' or '%' are not supported: $OUT, $CHDIR" ;; esac
 mkdir -p "$OUT/logs"
 OUT=$(abspath "$OUT")
-case "$OUT$CHDIR" in *[[:space:]%]*) die "paths with spaces or '%' are not supported: $OUT, $CHDIR" ;; esac
 cp "$JOBS" "$OUT/jobs.txt" # the arrays read this copy: the list may change after submission
 
 TASKS=$(((N + PER_TASK - 1) / PER_TASK))
@@ -148,11 +148,13 @@ EOF
     echo "$id"
     IDS="$IDS $id" prev=$id c=$((c + 1))
 done
+# shellcheck disable=SC2086 # IDS is a space-separated list of numbers
 printf '%s\n' $IDS >"$OUT/job-ids"
 
 [ "$WAIT" = 1 ] && [ "$DRY" = 0 ] || exit 0
 # Wait: poll squeue for the arrays' live tasks (every 0.5 s, then 1, 2, 4 and 8 s). A job id the
 # controller has already purged counts as finished; an unreachable controller is an error.
+# shellcheck disable=SC2086
 ids=$(printf '%s,' $IDS); ids=${ids%,}
 start=$(date +%s) delay=0.5 errors=0
 while :; do
