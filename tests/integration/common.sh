@@ -1,0 +1,53 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Sourced by the scale-out integration tests: paths, skip/fail, checks on result files.
+# A test is called with one argument, its own work directory (fixed, below the build tree,
+# so that a run that died half-way is cleaned up by the next one).
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+CLUSTER=$ROOT/scripts/cluster
+JOB=$ROOT/tests/integration/dummy-job.sh
+PY=/usr/bin/python3 # Debian's: the python3 first on PATH may be another one
+. "$CLUSTER/lib.sh"
+[ $# -eq 1 ] || { echo "usage: $0 WORKDIR" >&2; exit 2; }
+W=$1
+mkdir -p "$W"
+W=$(abspath "$W")
+SECONDS0=$(date +%s)
+export PARALLEL_HOME="$W/parallel-home" # keep GNU parallel out of ~/.parallel
+
+# skip WHY: exit 77, CTest's SKIP_RETURN_CODE for these tests. Only for missing packages.
+skip() { echo "SKIP: $*" >&2; exit 77; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+step() { echo "[$(($(date +%s) - SECONDS0))s] $*"; }
+require() { # require PACKAGE COMMAND...
+    _pkg=$1; shift
+    for _c in "$@"; do
+        command -v "$_c" >/dev/null 2>&1 || [ -x "/usr/sbin/$_c" ] ||
+            skip "'$_c' not found (Debian package $_pkg; scripts/install-deps.sh installs it)"
+    done
+}
+[ -x "$PY" ] || skip "$PY not found (Debian package python3)"
+
+# make_jobs PREFIX COUNT [SECONDS]: jobs.txt in the current directory, one dummy job a line.
+make_jobs() {
+    : >jobs.txt
+    _i=1
+    while [ "$_i" -le "$2" ]; do
+        printf "sh %s results/%s%02d.json %s\n" "$JOB" "$1" "$_i" "${3:-}" >>jobs.txt
+        _i=$((_i + 1))
+    done
+}
+
+# collect: runs collect-results.py on jobs.txt; prints the ids not done; returns its status.
+collect() { "$PY" "$CLUSTER/collect-results.py" jobs.txt --quiet "$@"; }
+
+# expect_engine ENGINE COUNT: COUNT result files, each valid and written under ENGINE.
+expect_engine() {
+    "$PY" - "$1" "$2" <<'PYEOF'
+import glob, json, sys
+engine, count = sys.argv[1], int(sys.argv[2])
+files = sorted(glob.glob("results/*.json"))
+bad = [f for f in files if json.load(open(f))["engine"] != engine]
+if len(files) != count or bad:
+    sys.exit(f"FAIL: expected {count} results from {engine}, got {len(files)}; wrong engine: {bad}")
+PYEOF
+}
