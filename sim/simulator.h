@@ -6,10 +6,12 @@
 
 #include "allocator/layout.h"
 #include "allocator/page_allocator.h"
+#include "sim/capture_placement.h"
 #include "sim/event_queue.h"
 #include "sim/owner_table.h"
 #include "sim/run_stats.h"
 #include "workloads/generators.h"
+#include "workloads/trace_replay.h"
 #include "workloads/workload.h"
 
 #include <cstdint>
@@ -26,6 +28,10 @@ struct SimOptions {
     SimTime quantum_ns = 50'000;  ///< a process runs at most this long per event
     bool pcp = true;              ///< per-CPU lists (false: the W1–W3 "pcp off" variant)
     KmemTracer* tracer = nullptr; ///< extra kmem tracepoint consumer (ftrace export)
+    /// Workload::trace_file: the first malformed line is an FtraceError (else counted).
+    bool trace_strict = false;
+    /// PageAllocator::check_invariants() after every N-th engine event (0: never).
+    std::uint64_t check_invariants_every = 0;
     /// Called now and then with the fraction of simulated time done (progress bar).
     std::function<void(double)> progress;
 };
@@ -59,6 +65,14 @@ struct Process {
     SimTime exited_at = -1;
 };
 
+/// The engine's "current" at an allocator call, for kmem tracepoint consumers: the local
+/// simulated time of the call and the process making it (kNone: a kernel-wide owner).
+/// Kept up to date only while a tracer is installed (SimOptions::tracer).
+struct TraceCaller {
+    SimTime now = 0;
+    std::uint32_t proc = kNone;
+};
+
 class Simulator {
 public:
     /// Boots `layout` and prepares the workload. Throws std::runtime_error on a workload
@@ -80,6 +94,13 @@ public:
     const std::vector<Process>& processes() const { return procs_; }
     const Scenario& scenario() const { return sc_; }
     const Layout& layout() const { return layout_; }
+    /// Who is calling the allocator right now (valid inside tracer callbacks).
+    const TraceCaller& trace_caller() const { return caller_; }
+    /// The replay of Workload::trace_file, or nullptr.
+    const TraceReplay* trace_replay() const { return replay_; }
+    /// The capture's own placement on this layout (nullptr without a trace), read as the
+    /// replay goes: complete when trace_replay()->ended().
+    const CapturePlacementBuilder* capture_placement() const { return capture_.get(); }
 
 private:
     enum class Step : std::uint8_t { Continue, Yield, Block, Done };
@@ -101,8 +122,14 @@ private:
     std::uint32_t alloc_block(std::uint32_t proc, OwnerKind kind, GfpFlags gfp, unsigned order,
                               std::uint32_t buffer, std::uint32_t vpage, unsigned cpu,
                               SimTime& t);
-    /// Frees an owned block through the allocator and forgets its owner.
-    void free_block(std::uint32_t owner, SimTime& t);
+    /// Frees an owned block through the allocator and forgets its owner. `cpu`: the CPU
+    /// that frees (kAllocCpu: the one that allocated it).
+    void free_block(std::uint32_t owner, SimTime& t, unsigned cpu = kAllocCpu);
+    static constexpr unsigned kAllocCpu = ~0u;
+    /// Records the caller for the tracer (one predictable branch when there is none).
+    void note_caller(SimTime t, std::uint32_t proc) {
+        if (opts_.tracer) caller_ = TraceCaller{t, proc};
+    }
     /// Moves an owned block's contents to a new block allocated with `gfp` (a migration the
     /// engine itself performs, e.g. before a long-term pin). False if no target.
     bool migrate_block(std::uint32_t owner, GfpFlags gfp, SimTime& t);
@@ -112,7 +139,9 @@ private:
     std::uint64_t next_random(std::uint64_t& state);
     void sample(SimTime t);
     void replay_explicit(std::uint32_t index, SimTime t);
-    void apply_generated(const GenEvent& ev, std::vector<std::uint32_t>& owners, SimTime t);
+    void apply_generated(const GenEvent& ev, std::vector<std::uint32_t>& owners, SimTime t,
+                         bool free_on_event_cpu);
+    void add_generator(std::unique_ptr<Generator> gen, bool free_on_event_cpu);
     void step_generator(std::uint32_t index, SimTime t);
 
     Scenario sc_;
@@ -132,8 +161,12 @@ private:
         std::unique_ptr<Generator> gen;
         GenEvent pending;
         std::vector<std::uint32_t> owner; ///< generator id -> owner id (kNone: none)
+        bool free_on_event_cpu = false;   ///< frees run on the event's CPU (trace replay)
     };
     std::vector<GeneratorState> gens_;
+    TraceCaller caller_;
+    TraceReplay* replay_ = nullptr; ///< owned by its GeneratorState
+    std::unique_ptr<CapturePlacementBuilder> capture_;
 };
 
 } // namespace pagesim
