@@ -55,7 +55,8 @@ private:
 };
 
 /// Reads an event list one event at a time. Checks every line: the magic first line; six
-/// fields; op alloc|free; order <= 10 (kMaxTraceOrder); gfp as hex or flag names
+/// fields; op alloc|free; order <= kMaxTraceOrder (a machine's MAX_ORDER applies when it
+/// runs); gfp as hex or flag names
 /// (GFP_KERNEL|__GFP_ZERO); times that never decrease; no alloc of a live id, no free of
 /// an id that is not live or with another order. Memory: the live ids only.
 class EventListReader {
