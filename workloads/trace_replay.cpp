@@ -109,7 +109,11 @@ void TraceReplay::handle(const TraceEvent& ev) {
         on_alloc(ev, t, cpu);
         break;
     case TraceEventType::PageFree:
-        on_free(ev, t, cpu % ncpus_);
+        if (cpu >= ncpus_) {
+            ++counts_.cpus_folded;
+            cpu %= ncpus_;
+        }
+        on_free(ev, t, cpu);
         break;
     case TraceEventType::PageFreeBatched:
         ++counts_.free_batched_ignored;
