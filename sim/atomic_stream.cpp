@@ -15,9 +15,10 @@ AtomicOutputFile::AtomicOutputFile(std::filesystem::path path, const std::string
     if (path_.has_parent_path()) {
         std::error_code ec;
         fs::create_directories(path_.parent_path(), ec);
-        if (ec)
+        if (ec) {
             throw std::runtime_error(path_.parent_path().string() +
                                      ": cannot create directory: " + ec.message());
+        }
     }
     tmp_ = path_.string() + ".tmp." + std::to_string(::getpid()) + tag;
     out_.open(tmp_, std::ios::binary | std::ios::trunc);

@@ -54,10 +54,12 @@ CapturePlacementBuilder::CapturePlacementBuilder(const Layout& layout)
             static_cast<unsigned>(m.nid) * layout.nr_zones() + m.zone_idx);
         zones_.push_back({m.range.start, m.range.end, id});
     }
-    for (std::size_t c = 0; c < layout.controllers.size(); ++c)
-        for (const PfnRange& r : layout.controllers[c].ranges)
+    for (std::size_t c = 0; c < layout.controllers.size(); ++c) {
+        for (const PfnRange& r : layout.controllers[c].ranges) {
             if (r.size() > 0)
                 controllers_.push_back({r.start, r.end, static_cast<std::uint32_t>(c)});
+        }
+    }
     no_controller_ = static_cast<std::uint32_t>(layout.controllers.size());
     auto by_start = [](const Span& a, const Span& b) { return a.start < b.start; };
     std::stable_sort(zones_.begin(), zones_.end(), by_start);
@@ -113,9 +115,10 @@ void CapturePlacementBuilder::captured_extfrag(const TraceEvent& ev) {
     // The allocator counts pageblocks, not events: a fallback of pageblock order or more
     // claims every pageblock of the block (change_pageblock_range), a smaller one at most
     // its own pageblock.
-    if (ev.change_ownership)
+    if (ev.change_ownership) {
         counts_.pageblocks_claimed[ev.migratetype % kMigrateTypes] +=
             ev.fallback_order >= pb ? std::uint64_t{1} << (ev.fallback_order - pb) : 1;
+    }
 }
 
 PlacementCounts CapturePlacementBuilder::result(const TraceReplayCounts& counts) const {
@@ -178,20 +181,22 @@ nlohmann::json capture_baseline_json(const PlacementCounts& p, const Layout& lay
     }
     std::uint64_t outside = 0;
     for (const OrderCounts& c : p.outside) outside += placement_pages(c);
-    if (outside)
+    if (outside) {
         zones.push_back({{"node", nullptr},
                          {"zone", "outside"},
                          {"managed", nullptr},
                          {"free", nullptr},
                          {"allocated", by_type(p.outside)}});
+    }
     j["zones"] = zones;
     json ctrls = json::array();
-    for (std::size_t c = 0; c < p.controller_allocs.size(); ++c)
+    for (std::size_t c = 0; c < p.controller_allocs.size(); ++c) {
         ctrls.push_back({{"controller", c < layout.controllers.size() ? layout.controllers[c].name
                                                                       : std::string("(none)")},
                          {"allocated", by_type(p.controller_allocs[c])},
                          {"resident_user_pages", p.ctrl_user_pages[c]},
                          {"resident_kernel_pages", p.ctrl_kernel_pages[c]}});
+    }
     j["controllers"] = ctrls;
     j["failures_by_type"] = by_type(p.failures);
     j["fallbacks"] = {{"extfrag_events", p.extfrag_events},

@@ -81,12 +81,14 @@ int import_command(const ImportCommand& cmd, std::ostream& out, std::ostream& er
     const FtraceParseSummary& p = summary.parse;
     for (const MalformedLine& m : p.first_malformed)
         err << source << ':' << m.line << ": warning: " << m.message << '\n';
-    if (p.malformed > p.first_malformed.size())
+    if (p.malformed > p.first_malformed.size()) {
         err << source << ": warning: " << p.malformed - p.first_malformed.size()
             << " more malformed lines\n";
-    if (p.lost_markers)
+    }
+    if (p.lost_markers) {
         err << source << ": warning: the capture lost events (" << p.lost_markers
             << " markers); frees of lost allocations count as before the capture\n";
+    }
     const TraceReplayCounts& c = summary.counts;
     out << fmt::format("{}: {} requests ({} mm_page_alloc, {} failed; {} frees replayed of {} "
                        "mm_page_free, {} before the capture) -> {}, {}\n",

@@ -49,9 +49,10 @@ Layout boot_layout(const Machine& machine, const std::string& cmdline, bool stri
 }
 
 Scenario trace_scenario(const Machine& machine, const std::string& trace) {
-    if (trace == "-")
+    if (trace == "-") {
         throw std::invalid_argument("--trace -: a trace-only run reads the capture's span from the "
                                     "end of the file; give a file (or a scenario with a duration)");
+    }
     Scenario sc;
     std::string stem = std::filesystem::path(trace).stem().string();
     sc.name = "trace:";
@@ -71,10 +72,11 @@ int run_command(const RunCommand& cmd, std::ostream& out, std::ostream& err) {
     try {
         Scenario sc;
         if (!cmd.scenario.empty()) {
-            if (!cmd.machine.empty())
+            if (!cmd.machine.empty()) {
                 throw std::invalid_argument(
                     "--machine: a scenario names its machine; --machine is "
                     "for a trace-only run (pagesim run --trace T --machine M)");
+            }
             sc = load_scenario(cmd.scenario);
             if (!cmd.trace.empty()) {
                 if (cmd.trace == "-") throw std::invalid_argument("--trace -: replay needs a file");
@@ -118,9 +120,10 @@ int run_command(const RunCommand& cmd, std::ostream& out, std::ostream& err) {
         for (const std::string& w : replay_warnings(sim)) err << w << "\n";
         if (!cmd.out.empty()) {
             write_run_outputs(cmd.out, sim);
-            if (sim.trace_replay())
+            if (sim.trace_replay()) {
                 write_file_atomic(std::filesystem::path(cmd.out) / "trace_replay.json",
                                   replay_comparison_json(sim).dump(2) + "\n");
+            }
         }
         if (cmd.format == "json") {
             nlohmann::json j = run_summary_json(sim);

@@ -93,10 +93,11 @@ std::string replay_comparison_table(const Simulator& sim) {
         for (MigrateType mt : types) {
             const std::uint64_t a = placement_pages(cap.zone_allocs[z->id][mt]);
             const std::uint64_t b = placement_pages(run.zone_allocs[z->id][mt]);
-            if (a || b)
+            if (a || b) {
                 s += row(
                     fmt::format("Node {} {} {}", z->nid, zone_name(z->type), migratetype_name(mt)),
                     a, b);
+            }
         }
     }
     for (MigrateType mt : types) {
@@ -110,10 +111,11 @@ std::string replay_comparison_table(const Simulator& sim) {
         for (MigrateType mt : types) {
             const std::uint64_t a = placement_pages(cap.controller_allocs[k][mt]);
             const std::uint64_t b = placement_pages(run.controller_allocs[k][mt]);
-            if (a || b)
+            if (a || b) {
                 s += row(fmt::format("{} {}", k < ctrls.size() ? ctrls[k].name : "(none)",
                                      migratetype_name(mt)),
                          a, b);
+            }
         }
     }
     s += '\n';
@@ -184,17 +186,20 @@ std::vector<std::string> replay_warnings(const Simulator& sim) {
     const FtraceParseSummary& p = r->parse_summary();
     for (const MalformedLine& m : p.first_malformed)
         w.push_back(fmt::format("{}:{}: warning: {}", r->source(), m.line, m.message));
-    if (p.malformed > p.first_malformed.size())
+    if (p.malformed > p.first_malformed.size()) {
         w.push_back(fmt::format("{}: warning: {} more malformed lines", r->source(),
                                 p.malformed - p.first_malformed.size()));
-    if (p.lost_markers)
+    }
+    if (p.lost_markers) {
         w.push_back(fmt::format("{}: warning: the capture lost events ({} markers); frees of "
                                 "lost allocations count as before the capture",
                                 r->source(), p.lost_markers));
-    if (!r->ended())
+    }
+    if (!r->ended()) {
         w.push_back(fmt::format("{}: warning: the run ended at {} ns, before the capture did "
                                 "(stopped after line {})",
                                 r->source(), sim.end_time(), p.lines));
+    }
     return w;
 }
 

@@ -39,10 +39,11 @@ Simulator::Simulator(const Scenario& scenario, const Layout& layout, SimOptions 
     for (std::size_t i = 0; i < sc_.workload.events.size(); ++i)
         queue_.push(sc_.workload.events[i].time_ns, EventKind::Explicit,
                     static_cast<std::uint32_t>(i));
-    for (std::size_t i = 0; i < sc_.workload.generators.size(); ++i)
+    for (std::size_t i = 0; i < sc_.workload.generators.size(); ++i) {
         add_generator(make_generator(sc_.workload.generators[i],
                                      sc_.seed * 0x9E3779B97F4A7C15ULL + i + 1, pa_->ncpus()),
                       false);
+    }
     if (!sc_.workload.trace_file.empty()) {
         // A kmem capture replays as one more generator; the capture's own placement on
         // this layout is collected as it is read.
@@ -68,9 +69,10 @@ void Simulator::add_generator(std::unique_ptr<Generator> gen, bool free_on_event
     g.free_on_event_cpu = free_on_event_cpu;
     const bool any = g.gen->next(g.pending);
     gens_.push_back(std::move(g));
-    if (any)
+    if (any) {
         queue_.push(gens_.back().pending.time_ns, EventKind::Generator,
                     static_cast<std::uint32_t>(gens_.size() - 1));
+    }
 }
 
 std::uint64_t Simulator::next_random(std::uint64_t& state) {

@@ -136,9 +136,10 @@ bool EventListReader::next(ExplicitEvent& out) {
             throw EventListError(source_ + ": error: " + std::string(e.what()));
         }
         if (!more) {
-            if (!seen_magic_)
+            if (!seen_magic_) {
                 fail(0,
                      "empty file: expected the first line '" + std::string(kEventListMagic) + "'");
+            }
             return false;
         }
         std::string_view text = tl.text;
@@ -146,9 +147,10 @@ bool EventListReader::next(ExplicitEvent& out) {
             text.remove_suffix(1);
         if (tl.too_long) fail(tl.number, "line too long");
         if (!seen_magic_) {
-            if (text != kEventListMagic)
+            if (text != kEventListMagic) {
                 fail(tl.number, "expected the first line '" + std::string(kEventListMagic) +
                                     "', got " + shown(text));
+            }
             seen_magic_ = true;
             continue;
         }
@@ -164,19 +166,22 @@ bool EventListReader::next(ExplicitEvent& out) {
         ev.line = tl.number;
         if (!parse_int(f[0], ev.time_ns) || ev.time_ns < 0)
             fail(tl.number, "bad time_ns " + shown(f[0]));
-        if (ev.time_ns < last_time_)
+        if (ev.time_ns < last_time_) {
             fail(tl.number, "time " + std::string(f[0]) + " is before the previous event's (" +
                                 std::to_string(last_time_) + ")");
-        if (f[1] == "alloc")
+        }
+        if (f[1] == "alloc") {
             ev.op = ExplicitEvent::Alloc;
-        else if (f[1] == "free")
+        } else if (f[1] == "free") {
             ev.op = ExplicitEvent::Free;
-        else
+        } else {
             fail(tl.number, "bad op " + shown(f[1]) + " (alloc or free)");
+        }
         if (!parse_int(f[2], ev.id)) fail(tl.number, "bad id " + shown(f[2]));
-        if (!parse_int(f[3], ev.order) || ev.order > kMaxTraceOrder)
+        if (!parse_int(f[3], ev.order) || ev.order > kMaxTraceOrder) {
             fail(tl.number,
                  "bad order " + shown(f[3]) + " (0.." + std::to_string(kMaxTraceOrder) + ")");
+        }
         std::uint32_t gfp = 0;
         if (f[4].size() > 2 && f[4][0] == '0' && f[4][1] == 'x' &&
             parse_int(f[4].substr(2), gfp, 16)) {
@@ -196,10 +201,11 @@ bool EventListReader::next(ExplicitEvent& out) {
             const auto it = live_.find(ev.id);
             if (it == live_.end())
                 fail(tl.number, "free of id " + std::to_string(ev.id) + ", which is not live");
-            if (it->second != ev.order)
+            if (it->second != ev.order) {
                 fail(tl.number, "free of id " + std::to_string(ev.id) + " with order " +
                                     std::to_string(ev.order) + "; it was allocated with order " +
                                     std::to_string(it->second));
+            }
             live_.erase(it);
         }
         last_time_ = ev.time_ns;

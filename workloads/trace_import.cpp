@@ -62,10 +62,11 @@ std::string imported_workload_yaml(const ImportSummary& s, const ImportYamlOptio
     y += "# event list in the compact form (workloads/README.md, \"Imported event lists\").\n";
     for (const std::string& line : count_lines(s)) y += "# " + line + "\n";
     y += "name: " + yaml_quote(o.name) + "\n";
-    if (o.machine.empty())
+    if (o.machine.empty()) {
         y += "# machine: (none given: pagesim import ftrace --machine M)\n";
-    else
+    } else {
         y += "machine: " + yaml_quote(o.machine) + "\n";
+    }
     if (!o.cmdline.empty()) {
         y += "layouts:\n";
         y += "  - {name: capture, cmdline: " + yaml_quote(o.cmdline) + "}\n";

@@ -288,10 +288,11 @@ ftrace_time_span(const std::filesystem::path& path, bool cma) {
         if (nl == std::string::npos) {
             // The whole chunk is inside one line.
             if (!carry_too_long && buf.size() > max_line) carry_too_long = true;
-            if (carry_too_long)
+            if (carry_too_long) {
                 carry.clear();
-            else
+            } else {
                 carry = buf;
+            }
         } else {
             carry.assign(buf, 0, nl);
             carry_too_long = carry.size() > max_line;
