@@ -103,6 +103,15 @@ int run_command(const RunCommand& cmd, std::ostream& out, std::ostream& err) {
         for (const std::string& w : layout.warnings) err << "pagesim: warning: " << w << "\n";
         if (cmd.verbose) out << to_yaml(scenario_to_config(sc)) << "---\n";
         opts.pcp = !cmd.no_pcp;
+        // The capture's own layout: where its pfns were, for its placement column.
+        std::unique_ptr<Layout> capture_layout;
+        const std::string capture_cmdline =
+            cmd.capture_cmdline.value_or(sc.machine.default_cmdline);
+        if (!sc.workload.trace_file.empty() && capture_cmdline != nl.cmdline) {
+            capture_layout =
+                std::make_unique<Layout>(boot_layout(sc.machine, capture_cmdline, cmd.strict));
+            opts.capture_layout = capture_layout.get();
+        }
         std::unique_ptr<FtraceExporter> exporter;
         if (!cmd.ftrace_out.empty()) {
             FtraceExportOptions eo;
@@ -127,12 +136,21 @@ int run_command(const RunCommand& cmd, std::ostream& out, std::ostream& err) {
         }
         if (cmd.format == "json") {
             nlohmann::json j = run_summary_json(sim);
-            if (sim.trace_replay()) j["trace_replay"] = replay_comparison_json(sim);
+            if (sim.trace_replay()) {
+                j["trace_replay"] = replay_comparison_json(sim);
+                j["trace_replay"]["capture_cmdline"] = capture_cmdline;
+            }
             out << j.dump(2) << "\n";
         } else {
             out << "layout " << nl.name << ": "
                 << (nl.cmdline.empty() ? "(no parameters)" : nl.cmdline) << "\n"
-                << run_summary_table(sim) << replay_comparison_table(sim);
+                << run_summary_table(sim);
+            if (sim.trace_replay()) {
+                out << replay_comparison_table(sim)
+                    << "  (capture column: the capture's pfns on its "
+                    << "own layout, "
+                    << (capture_cmdline.empty() ? "no parameters" : capture_cmdline) << ")\n";
+            }
         }
         return 0;
     } catch (const FtraceError& e) {
@@ -183,8 +201,13 @@ void add_run_command(CLI::App& app, int& exit_code) {
     sub->add_option("--machine,-m", cmd->machine,
                     "machine (file or bundled name) of a trace-only run");
     sub->add_option("--ftrace-out", cmd->ftrace_out, "write the run's kmem events as ftrace text");
-    sub->callback([cmd, cmdline, seed, co, so, &exit_code] {
+    auto capture_cmdline = std::make_shared<std::string>();
+    CLI::Option* cco = sub->add_option("--capture-cmdline", *capture_cmdline,
+                                       "kernel command line the trace was captured with "
+                                       "(default: the machine's)");
+    sub->callback([cmd, cmdline, seed, co, so, capture_cmdline, cco, &exit_code] {
         if (co->count()) cmd->cmdline = *cmdline;
+        if (cco->count()) cmd->capture_cmdline = *capture_cmdline;
         if (so->count()) cmd->seed = *seed;
         exit_code = run_command(*cmd, std::cout, std::cerr);
     });

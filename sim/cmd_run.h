@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // `pagesim run SCENARIO.yaml [--layout NAME | --cmdline "..."] [--seed N] [--until T]
 // [--out DIR] [--format table|json] [--verbose] [--trace TRACE] [--ftrace-out FILE]`, or
-// `pagesim run --trace TRACE --machine M [--cmdline "..."]`: one workload on one layout.
+// `pagesim run --trace TRACE --machine M [--cmdline "..."] [--capture-cmdline "..."]`: one
+// workload on one layout.
 // Also the helpers `compare` and `sweep` share: picking a layout and booting it.
 #pragma once
 
@@ -35,6 +36,9 @@ struct RunCommand {
     /// --machine M (name or file): without a scenario, run the trace alone on M
     /// (trace_scenario()).
     std::string machine;
+    /// --capture-cmdline: the kernel command line the trace was captured with; its layout
+    /// places the capture's pfns (the baseline column). Default: the machine's cmdline.
+    std::optional<std::string> capture_cmdline;
 };
 
 /// The scenario of a trace-only run: machine `machine`, one layout "machine" with the

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
 
 namespace pagesim {
 
@@ -87,15 +88,28 @@ std::string replay_comparison_table(const Simulator& sim) {
         s += fmt::format("  {} requests ran on CPU modulo {}\n", c.cpus_folded, pa.ncpus());
     s += "  (the replay column is the whole run: other workload parts add to it)\n\n";
 
+    // Zones by (node, kernel zone index): the capture's layout may differ from the run's
+    // (it was taken without the ZONE_MOVABLE being evaluated, say), so rows are the union.
     s += header("Pages allocated by zone");
-    for (const Zone* z : pa.zones()) {
-        if (!z->populated()) continue;
+    const Layout& cl = sim.capture_layout();
+    std::map<std::pair<int, unsigned>, std::pair<const TypeOrderCounts*, const TypeOrderCounts*>>
+        zones;
+    for (const Zone* z : pa.zones()) zones[{z->nid, z->zone_idx}].second = &run.zone_allocs[z->id];
+    for (const NodeLayout& n : cl.nodes) {
+        for (unsigned zi = 0; zi < n.zones.size(); ++zi) {
+            const std::size_t id = static_cast<std::size_t>(n.nid) * cl.nr_zones() + zi;
+            if (id < cap.zone_allocs.size()) zones[{n.nid, zi}].first = &cap.zone_allocs[id];
+        }
+    }
+    for (const auto& [key, rows] : zones) {
+        const ZoneType type =
+            key.second < cl.zone_types.size() ? cl.zone_types[key.second] : ZONE_NORMAL;
         for (MigrateType mt : types) {
-            const std::uint64_t a = placement_pages(cap.zone_allocs[z->id][mt]);
-            const std::uint64_t b = placement_pages(run.zone_allocs[z->id][mt]);
+            const std::uint64_t a = rows.first ? placement_pages((*rows.first)[mt]) : 0;
+            const std::uint64_t b = rows.second ? placement_pages((*rows.second)[mt]) : 0;
             if (a || b) {
                 s += row(
-                    fmt::format("Node {} {} {}", z->nid, zone_name(z->type), migratetype_name(mt)),
+                    fmt::format("Node {} {} {}", key.first, zone_name(type), migratetype_name(mt)),
                     a, b);
             }
         }
@@ -107,10 +121,15 @@ std::string replay_comparison_table(const Simulator& sim) {
     s += '\n';
     s += header("Pages allocated by controller");
     const auto& ctrls = sim.layout().controllers;
-    for (std::size_t k = 0; k < cap.controller_allocs.size(); ++k) {
+    // Controllers are the machine's: the same rows for both layouts.
+    const std::size_t nctrl = std::max(cap.controller_allocs.size(), run.controller_allocs.size());
+    auto pages_at = [](const std::vector<TypeOrderCounts>& rows, std::size_t k, MigrateType mt) {
+        return k < rows.size() ? placement_pages(rows[k][mt]) : 0;
+    };
+    for (std::size_t k = 0; k < nctrl; ++k) {
         for (MigrateType mt : types) {
-            const std::uint64_t a = placement_pages(cap.controller_allocs[k][mt]);
-            const std::uint64_t b = placement_pages(run.controller_allocs[k][mt]);
+            const std::uint64_t a = pages_at(cap.controller_allocs, k, mt);
+            const std::uint64_t b = pages_at(run.controller_allocs, k, mt);
             if (a || b) {
                 s += row(fmt::format("{} {}", k < ctrls.size() ? ctrls[k].name : "(none)",
                                      migratetype_name(mt)),
@@ -174,8 +193,8 @@ nlohmann::json replay_comparison_json(const Simulator& sim) {
                   {"lost_markers", p.lost_markers},
                   {"lost_events", p.lost_events},
                   {"other_events", p.other_events}};
-    j["capture"] = capture_baseline_json(sim.capture_placement()->result(r->counts()), sim.layout(),
-                                         "capture:" + r->source());
+    j["capture"] = capture_baseline_json(sim.capture_placement()->result(r->counts()),
+                                         sim.capture_layout(), "capture:" + r->source());
     return j;
 }
 

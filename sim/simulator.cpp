@@ -52,7 +52,8 @@ Simulator::Simulator(const Scenario& scenario, const Layout& layout, SimOptions 
         ro.parse.cma = layout_.kconfig.cma;
         ro.ncpus = pa_->ncpus();
         auto replay = std::make_unique<TraceReplay>(sc_.workload.trace_file, ro);
-        capture_ = std::make_unique<CapturePlacementBuilder>(layout_);
+        if (opts_.capture_layout) capture_layout_ = std::make_unique<Layout>(*opts_.capture_layout);
+        capture_ = std::make_unique<CapturePlacementBuilder>(capture_layout());
         replay->set_observer(capture_.get());
         replay_ = replay.get();
         add_generator(std::move(replay), true);

@@ -30,6 +30,9 @@ struct SimOptions {
     KmemTracer* tracer = nullptr; ///< extra kmem tracepoint consumer (ftrace export)
     /// Workload::trace_file: the first malformed line is an FtraceError (else counted).
     bool trace_strict = false;
+    /// Workload::trace_file: the layout the capture was taken on, which places its pfns in
+    /// zones for the capture's own placement (copied); nullptr: the run's layout.
+    const Layout* capture_layout = nullptr;
     /// PageAllocator::check_invariants() after every N-th engine event (0: never).
     std::uint64_t check_invariants_every = 0;
     /// Called now and then with the fraction of simulated time done (progress bar).
@@ -98,9 +101,11 @@ public:
     const TraceCaller& trace_caller() const { return caller_; }
     /// The replay of Workload::trace_file, or nullptr.
     const TraceReplay* trace_replay() const { return replay_; }
-    /// The capture's own placement on this layout (nullptr without a trace), read as the
-    /// replay goes: complete when trace_replay()->ended().
+    /// The capture's own placement on capture_layout() (nullptr without a trace), read as
+    /// the replay goes: complete when trace_replay()->ended().
     const CapturePlacementBuilder* capture_placement() const { return capture_.get(); }
+    /// The layout the capture was taken on (SimOptions::capture_layout, else layout()).
+    const Layout& capture_layout() const { return capture_layout_ ? *capture_layout_ : layout_; }
 
 private:
     enum class Step : std::uint8_t { Continue, Yield, Block, Done };
@@ -167,6 +172,7 @@ private:
     TraceCaller caller_;
     TraceReplay* replay_ = nullptr; ///< owned by its GeneratorState
     std::unique_ptr<CapturePlacementBuilder> capture_;
+    std::unique_ptr<Layout> capture_layout_;
 };
 
 } // namespace pagesim

@@ -103,6 +103,15 @@ TEST_CASE("run --trace --machine: a trace-only run with the comparison", "[cli][
     CHECK(doc["trace_replay"]["counts"]["allocs"] == 19026);
     CHECK(doc["trace_replay"]["capture"]["allocs"] == 19026);
     CHECK(doc["trace_replay"]["capture"]["zones"].size() == doc["zones"].size());
+    CHECK(doc["trace_replay"]["capture_cmdline"] == "");
+
+    c.cmdline = "movablecore=512M";
+    c.format = "table";
+    const Result moved = run(c);
+    REQUIRE(moved.rc == 0);
+    CHECK_THAT(moved.out, Catch::Contains("  Node 0 Movable Movable                        0"));
+    CHECK_THAT(moved.out, Catch::Contains("(capture column: the capture's pfns on its own layout, "
+                                          "no parameters)\n"));
 }
 
 TEST_CASE("run --trace: bad input exits 2 with the place of the error", "[cli][replay]") {

@@ -257,3 +257,34 @@ TEST_CASE("the capture baseline has the shape of a run summary", "[replay][compa
     CHECK(during.zone_allocs == cap.zone_allocs);
     CHECK(during.controller_allocs == cap.controller_allocs);
 }
+
+TEST_CASE("replay on another layout: the capture stays on its own", "[replay][e2e]") {
+    const Machine machine = load_machine("qemu_x86_4G");
+    const Layout captured_on = boot_layout(machine, "", false);
+    const Layout layout = boot_layout(machine, "movablecore=512M", false);
+    SimOptions o;
+    o.capture_layout = &captured_on;
+    o.check_invariants_every = 500;
+    Simulator sim(trace_scenario(machine, kRef), layout, o);
+    sim.run();
+    REQUIRE_NOTHROW(sim.allocator().check_invariants());
+    const PlacementCounts cap = sim.capture_placement()->result(sim.trace_replay()->counts());
+    const PlacementCounts run = run_placement(sim);
+    const auto normal = static_cast<std::size_t>(layout.zone_index(ZONE_NORMAL));
+    const auto movable = static_cast<std::size_t>(layout.zone_index(ZONE_MOVABLE));
+    // The kernel put the user pages in Normal; with movablecore= they go to ZONE_MOVABLE.
+    CHECK(placement_pages(cap.zone_allocs[normal][MIGRATE_MOVABLE]) == 12303);
+    CHECK(placement_pages(cap.zone_allocs[movable][MIGRATE_MOVABLE]) == 0);
+    CHECK(placement_pages(run.zone_allocs[movable][MIGRATE_MOVABLE]) == 12303);
+    CHECK(placement_pages(run.zone_allocs[normal][MIGRATE_MOVABLE]) == 0);
+    CHECK(placement_pages(run.zone_allocs[normal][MIGRATE_UNMOVABLE]) == 12522);
+    const std::string table = replay_comparison_table(sim);
+    CHECK_THAT(table,
+               Catch::Contains("  Node 0 Normal Movable                     12303            "
+                               "0     -12303\n"));
+    CHECK_THAT(table, Catch::Contains("  Node 0 Movable Movable                        0        "
+                                      "12303     +12303\n"));
+    // The baseline lists the capture's own zones: no populated ZONE_MOVABLE there.
+    const nlohmann::json base = replay_comparison_json(sim)["capture"];
+    for (const auto& z : base["zones"]) CHECK(z["zone"] != "Movable");
+}
