@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// `pagesim run SCENARIO.yaml [--layout NAME | --cmdline "..."] [--seed N] [--until T]
-// [--out DIR] [--format table|json] [--verbose] [--trace TRACE] [--ftrace-out FILE]`, or
-// `pagesim run --trace TRACE --machine M [--cmdline "..."] [--capture-cmdline "..."]`: one
-// workload on one layout.
-// Also the helpers `compare` and `sweep` share: picking a layout and booting it.
+// `pagesim run SCENARIO.yaml [--layout NAME | --cmdline "..."] [--seed N] [--until T] [--out
+// DIR] [--format table|json] [--verbose] [--trace TRACE] [--ftrace-out FILE]`, or `pagesim run
+// --trace TRACE --machine M [--capture-cmdline "..."]`: one workload on one layout. Also the
+// helpers `compare` and `sweep` share: picking a layout and booting it.
 #pragma once
 
 #include "allocator/layout.h"
