@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// `pagesim run SCENARIO.yaml [--layout NAME | --cmdline "..."] [--seed N] [--until T]
-// [--out DIR] [--format table|json] [--verbose]`: one scenario on one layout. Also the
+// `pagesim run SCENARIO.yaml [--layout NAME | --cmdline "..."] [--seed N] [--until T] [--out
+// DIR] [--format table|json] [--verbose] [--trace TRACE] [--ftrace-out FILE]`, or `pagesim run
+// --trace TRACE --machine M [--capture-cmdline "..."]`: one workload on one layout. Also the
 // helpers `compare` and `sweep` share: picking a layout and booting it.
 #pragma once
 
@@ -19,7 +20,7 @@ class App;
 namespace pagesim {
 
 struct RunCommand {
-    std::string scenario;
+    std::string scenario;                ///< empty: a trace-only run (--trace and --machine)
     std::string layout;                  ///< --layout NAME (default: the first layout)
     std::optional<std::string> cmdline;  ///< --cmdline "..." instead of a named layout
     std::optional<std::uint64_t> seed;
@@ -27,11 +28,23 @@ struct RunCommand {
     std::string out;                     ///< --out DIR
     std::string format = "table";        ///< table | json
     bool verbose = false;                ///< echo the fully defaulted scenario as YAML
-    bool strict = false;                 ///< layout warnings are errors
+    bool strict = false;                 ///< layout warnings and malformed trace lines are errors
     bool no_pcp = false;
     std::string trace;                   ///< --trace TRACE: replay an ftrace kmem capture
     std::string ftrace_out;              ///< --ftrace-out FILE: the run's kmem events
+    /// --machine M (name or file): without a scenario, run the trace alone on M
+    /// (trace_scenario()).
+    std::string machine;
+    /// --capture-cmdline: the kernel command line the trace was captured with; its layout
+    /// places the capture's pfns (the baseline column). Default: the machine's cmdline.
+    std::optional<std::string> capture_cmdline;
 };
+
+/// The scenario of a trace-only run: machine `machine`, one layout "machine" with the
+/// machine's default command line (if it has one), the capture's span + 1 ms as duration,
+/// and the trace as the whole workload. Throws std::invalid_argument for "-" (a replay
+/// reads its span from the file's end) and FtraceError for an unreadable trace.
+Scenario trace_scenario(const Machine& machine, const std::string& trace);
 
 /// A layout the scenario names, or `cmdline` if given: the name and the command line.
 NamedLayout pick_layout(const Scenario& sc, const std::string& name,

@@ -53,6 +53,7 @@ std::uint32_t Simulator::alloc_block(std::uint32_t proc, OwnerKind kind, GfpFlag
     rec.vpage = vpage;
     rec.cpu = static_cast<std::uint8_t>(cpu);
     const std::uint32_t id = owners_.create(rec);
+    note_caller(t, proc);
 
     AllocRequest req;
     req.gfp = gfp;
@@ -120,8 +121,9 @@ std::uint32_t Simulator::alloc_block(std::uint32_t proc, OwnerKind kind, GfpFlag
     return id;
 }
 
-void Simulator::free_block(std::uint32_t owner, SimTime& t) {
+void Simulator::free_block(std::uint32_t owner, SimTime& t, unsigned cpu) {
     OwnerRecord& r = owners_[owner];
+    note_caller(t, r.proc);
     const Pfn pfn = pa_->page_map().page_to_pfn(r.page);
     std::uint8_t ctrl = pa_->page_map().controller(r.page);
     if (ctrl >= layout_.controllers.size()) ctrl = static_cast<std::uint8_t>(layout_.controllers.size());
@@ -137,7 +139,7 @@ void Simulator::free_block(std::uint32_t owner, SimTime& t) {
         }
     }
     unlink_owner(owner);
-    pa_->free_pages(pfn, r.order, r.cpu % pa_->ncpus());
+    pa_->free_pages(pfn, r.order, (cpu == kAllocCpu ? r.cpu : cpu) % pa_->ncpus());
     owners_.release(owner);
     stats_.frees++;
     t += sc_.costs.free_ns;
@@ -152,6 +154,7 @@ bool Simulator::migrate_block(std::uint32_t owner, GfpFlags gfp, SimTime& t) {
     req.order = r.order;
     req.cpu = r.cpu % pa_->ncpus();
     req.owner = owner;
+    note_caller(t, r.proc);
     const AllocResult res = pa_->alloc_pages(req);
     t += sc_.costs.buddy_ns;
     if (!res) return false;
@@ -168,6 +171,7 @@ bool Simulator::migrate_block(std::uint32_t owner, GfpFlags gfp, SimTime& t) {
     resident[c_old] -= std::uint64_t{1} << r.order;
     resident[c_new] += std::uint64_t{1} << r.order;
     r.page = new_page;
+    note_caller(t, r.proc);
     pa_->free_pages(old_pfn, r.order, req.cpu);
     // Copying the block: a page per fault_ns-worth is a fair first approximation.
     t += sc_.costs.zero_page_ns_per_kib * 4 * (SimTime{1} << r.order) + sc_.costs.free_ns;

@@ -51,18 +51,41 @@ Simulator::Simulator(const Scenario& scenario, const Layout& layout, SimOptions 
         queue_.push(sc_.workload.events[i].time_ns, EventKind::Explicit,
                     static_cast<std::uint32_t>(i));
     for (std::size_t i = 0; i < sc_.workload.generators.size(); ++i) {
-        GeneratorState g;
-        g.gen = make_generator(sc_.workload.generators[i], sc_.seed * 0x9E3779B97F4A7C15ULL + i + 1,
-                               pa_->ncpus());
-        const bool any = g.gen->next(g.pending);
-        gens_.push_back(std::move(g));
-        if (any) queue_.push(gens_.back().pending.time_ns, EventKind::Generator, static_cast<std::uint32_t>(i));
+        add_generator(make_generator(sc_.workload.generators[i],
+                                     sc_.seed * 0x9E3779B97F4A7C15ULL + i + 1, pa_->ncpus()),
+                      false);
+    }
+    if (!sc_.workload.trace_file.empty()) {
+        // A kmem capture replays as one more generator; the capture's own placement on
+        // this layout is collected as it is read.
+        TraceReplayOptions ro;
+        ro.parse.strict = opts_.trace_strict;
+        ro.parse.cma = layout_.kconfig.cma;
+        ro.ncpus = pa_->ncpus();
+        auto replay = std::make_unique<TraceReplay>(sc_.workload.trace_file, ro);
+        if (opts_.capture_layout) capture_layout_ = std::make_unique<Layout>(*opts_.capture_layout);
+        capture_ = std::make_unique<CapturePlacementBuilder>(capture_layout());
+        replay->set_observer(capture_.get());
+        replay_ = replay.get();
+        add_generator(std::move(replay), true);
     }
     if (sc_.sample_period_ns > 0) queue_.push(0, EventKind::Sample);
     queue_.push(end_, EventKind::Stop);
 }
 
 Simulator::~Simulator() = default;
+
+void Simulator::add_generator(std::unique_ptr<Generator> gen, bool free_on_event_cpu) {
+    GeneratorState g;
+    g.gen = std::move(gen);
+    g.free_on_event_cpu = free_on_event_cpu;
+    const bool any = g.gen->next(g.pending);
+    gens_.push_back(std::move(g));
+    if (any) {
+        queue_.push(gens_.back().pending.time_ns, EventKind::Generator,
+                    static_cast<std::uint32_t>(gens_.size() - 1));
+    }
+}
 
 std::uint64_t Simulator::next_random(std::uint64_t& state) {
     std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
@@ -107,6 +130,8 @@ void Simulator::run() {
         if (e.kind == EventKind::Stop) break;
         ++stats_.events;
         dispatch(e);
+        if (opts_.check_invariants_every && stats_.events % opts_.check_invariants_every == 0)
+            pa_->check_invariants();
         if (opts_.progress && now_ >= next_report) {
             opts_.progress(static_cast<double>(now_) / static_cast<double>(end_));
             next_report = now_ + report_every;
@@ -163,13 +188,15 @@ void Simulator::replay_explicit(std::uint32_t index, SimTime t) {
     } else {
         const auto it = explicit_owner_.find(ev.id);
         if (it == explicit_owner_.end()) return;
-        if (owners_[it->second].live()) free_block(it->second, t);
+        // On the CPU the list names for the free (a kernel free fills that CPU's pcp list).
+        if (owners_[it->second].live()) free_block(it->second, t, ev.cpu % pa_->ncpus());
         explicit_owner_.erase(it);
     }
 }
 
 // Generated streams: kernel-wide owners indexed by the generator's (reused) ids.
-void Simulator::apply_generated(const GenEvent& ev, std::vector<std::uint32_t>& owners, SimTime t) {
+void Simulator::apply_generated(const GenEvent& ev, std::vector<std::uint32_t>& owners, SimTime t,
+                                bool free_on_event_cpu) {
     if (ev.id >= owners.size()) owners.resize(ev.id + 1, kNone);
     std::uint32_t& slot = owners[ev.id];
     if (ev.op == ExplicitEvent::Alloc) {
@@ -179,14 +206,17 @@ void Simulator::apply_generated(const GenEvent& ev, std::vector<std::uint32_t>& 
                                                            : OwnerKind::Kernel;
         slot = alloc_block(kNone, kind, ev.gfp, ev.order, kNone, 0, ev.cpu % pa_->ncpus(), t);
     } else if (slot != kNone) {
-        if (owners_[slot].live()) free_block(slot, t);
+        if (owners_[slot].live())
+            free_block(slot, t, free_on_event_cpu ? ev.cpu % pa_->ncpus() : kAllocCpu);
         slot = kNone;
     }
 }
 
 void Simulator::step_generator(std::uint32_t index, SimTime t) {
     GeneratorState& g = gens_[index];
-    apply_generated(g.pending, g.owner, t);
+    apply_generated(g.pending, g.owner, t, g.free_on_event_cpu);
+    if (g.pending.op == ExplicitEvent::Alloc)
+        g.gen->allocation_result(g.pending, g.owner[g.pending.id] != kNone);
     if (g.gen->next(g.pending))
         queue_.push(std::max(g.pending.time_ns, t), EventKind::Generator, index);
 }

@@ -7,10 +7,12 @@
 #include "allocator/layout.h"
 #include "allocator/page_allocator.h"
 #include "sim/bandwidth.h"
+#include "sim/capture_placement.h"
 #include "sim/event_queue.h"
 #include "sim/owner_table.h"
 #include "sim/run_stats.h"
 #include "workloads/generators.h"
+#include "workloads/trace_replay.h"
 #include "workloads/workload.h"
 
 #include <cstdint>
@@ -27,6 +29,13 @@ struct SimOptions {
     SimTime quantum_ns = 50'000;  ///< a process runs at most this long per event
     bool pcp = true;              ///< per-CPU lists (false: the W1–W3 "pcp off" variant)
     KmemTracer* tracer = nullptr; ///< extra kmem tracepoint consumer (ftrace export)
+    /// Workload::trace_file: the first malformed line is an FtraceError (else counted).
+    bool trace_strict = false;
+    /// Workload::trace_file: the layout the capture was taken on, which places its pfns in
+    /// zones for the capture's own placement (copied); nullptr: the run's layout.
+    const Layout* capture_layout = nullptr;
+    /// PageAllocator::check_invariants() after every N-th engine event (0: never).
+    std::uint64_t check_invariants_every = 0;
     /// Called now and then with the fraction of simulated time done (progress bar).
     std::function<void(double)> progress;
 };
@@ -63,6 +72,14 @@ struct Process {
     std::size_t flow_record = 0; ///< its entry in RunStats::flows
 };
 
+/// The engine's "current" at an allocator call, for kmem tracepoint consumers: the local
+/// simulated time of the call and the process making it (kNone: a kernel-wide owner).
+/// Kept up to date only while a tracer is installed (SimOptions::tracer).
+struct TraceCaller {
+    SimTime now = 0;
+    std::uint32_t proc = kNone;
+};
+
 class Simulator {
 public:
     /// Boots `layout` and prepares the workload. Throws std::runtime_error on a workload
@@ -86,6 +103,15 @@ public:
     const Layout& layout() const { return layout_; }
     /// The bandwidth model (nullptr when the machine declares no controller bandwidths).
     const BandwidthModel* bandwidth() const { return bw_.get(); }
+    /// Who is calling the allocator right now (valid inside tracer callbacks).
+    const TraceCaller& trace_caller() const { return caller_; }
+    /// The replay of Workload::trace_file, or nullptr.
+    const TraceReplay* trace_replay() const { return replay_; }
+    /// The capture's own placement on capture_layout() (nullptr without a trace), read as
+    /// the replay goes: complete when trace_replay()->ended().
+    const CapturePlacementBuilder* capture_placement() const { return capture_.get(); }
+    /// The layout the capture was taken on (SimOptions::capture_layout, else layout()).
+    const Layout& capture_layout() const { return capture_layout_ ? *capture_layout_ : layout_; }
 
 private:
     enum class Step : std::uint8_t { Continue, Yield, Block, Done };
@@ -107,8 +133,14 @@ private:
     std::uint32_t alloc_block(std::uint32_t proc, OwnerKind kind, GfpFlags gfp, unsigned order,
                               std::uint32_t buffer, std::uint32_t vpage, unsigned cpu,
                               SimTime& t);
-    /// Frees an owned block through the allocator and forgets its owner.
-    void free_block(std::uint32_t owner, SimTime& t);
+    /// Frees an owned block through the allocator and forgets its owner. `cpu`: the CPU
+    /// that frees (kAllocCpu: the one that allocated it).
+    void free_block(std::uint32_t owner, SimTime& t, unsigned cpu = kAllocCpu);
+    static constexpr unsigned kAllocCpu = ~0u;
+    /// Records the caller for the tracer (one predictable branch when there is none).
+    void note_caller(SimTime t, std::uint32_t proc) {
+        if (opts_.tracer) caller_ = TraceCaller{t, proc};
+    }
     /// Moves an owned block's contents to a new block allocated with `gfp` (a migration the
     /// engine itself performs, e.g. before a long-term pin). False if no target.
     bool migrate_block(std::uint32_t owner, GfpFlags gfp, SimTime& t);
@@ -122,7 +154,9 @@ private:
     void bandwidth_event(SimTime t);
     void update_cpu_caps(unsigned cpu);
     void replay_explicit(std::uint32_t index, SimTime t);
-    void apply_generated(const GenEvent& ev, std::vector<std::uint32_t>& owners, SimTime t);
+    void apply_generated(const GenEvent& ev, std::vector<std::uint32_t>& owners, SimTime t,
+                         bool free_on_event_cpu);
+    void add_generator(std::unique_ptr<Generator> gen, bool free_on_event_cpu);
     void step_generator(std::uint32_t index, SimTime t);
 
     Scenario sc_;
@@ -142,12 +176,17 @@ private:
         std::unique_ptr<Generator> gen;
         GenEvent pending;
         std::vector<std::uint32_t> owner; ///< generator id -> owner id (kNone: none)
+        bool free_on_event_cpu = false;   ///< frees run on the event's CPU (trace replay)
     };
     std::vector<GeneratorState> gens_;
     std::unique_ptr<BandwidthModel> bw_;
     std::uint32_t bw_gen_ = 0;         ///< generation of the scheduled Bandwidth event
     SimTime bw_scheduled_ = -1;
     std::vector<std::uint32_t> flow_proc_; ///< flow id -> process index
+    TraceCaller caller_;
+    TraceReplay* replay_ = nullptr; ///< owned by its GeneratorState
+    std::unique_ptr<CapturePlacementBuilder> capture_;
+    std::unique_ptr<Layout> capture_layout_;
 };
 
 } // namespace pagesim

@@ -30,6 +30,9 @@ public:
     virtual ~Generator() = default;
     /// The next event in time order; false when the stream has ended.
     virtual bool next(GenEvent& out) = 0;
+    /// The engine's answer to an Alloc event, before it asks for the next event: whether
+    /// the simulated allocator found a block (trace replay counts divergences with it).
+    virtual void allocation_result(const GenEvent& /*ev*/, bool /*ok*/) {}
 };
 
 /// A generator parameter was missing or malformed: names the parameter; the YAML loader
