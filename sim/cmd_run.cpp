@@ -43,7 +43,14 @@ Layout boot_layout(const Machine& machine, const std::string& cmdline, bool stri
 
 int run_command(const RunCommand& cmd, std::ostream& out, std::ostream& err) {
     try {
-        Scenario sc = load_scenario(cmd.scenario);
+        ParamOverrides set;
+        for (const std::string& kv : cmd.set) {
+            const std::size_t eq = kv.find('=');
+            if (eq == std::string::npos || eq == 0)
+                throw std::invalid_argument("--set: expected NAME=VALUE, got '" + kv + "'");
+            set.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+        }
+        Scenario sc = load_scenario(cmd.scenario, set);
         if (cmd.seed) sc.seed = *cmd.seed;
         if (!cmd.trace.empty()) sc.workload.trace_file = cmd.trace;
         SimOptions opts;
@@ -95,12 +102,15 @@ void add_run_command(CLI::App& app, int& exit_code) {
     auto cmdline = std::make_shared<std::string>();
     auto seed = std::make_shared<std::uint64_t>(0);
     CLI::App* sub = app.add_subcommand("run", "Run a scenario on one layout");
-    sub->add_option("scenario", cmd->scenario, "scenario file (YAML)")->required();
+    sub->add_option("scenario", cmd->scenario, "scenario file (YAML) or bundled scenario name")
+        ->required();
     CLI::Option* lo = sub->add_option("--layout,-l", cmd->layout, "layout name from the scenario");
     CLI::Option* co = sub->add_option("--cmdline,-c", *cmdline, "kernel command line instead of a named layout");
     lo->excludes(co);
     CLI::Option* so = sub->add_option("--seed,-s", *seed, "seed (default: the scenario's)");
     sub->add_option("--until", cmd->until, "stop at this simulated time (e.g. 2s)");
+    sub->add_option("--set", cmd->set, "NAME=VALUE: set a scenario parameter (repeatable)")
+        ->allow_extra_args(false);
     sub->add_option("--out,-o", cmd->out, "write summary.json, timeseries.csv and /proc files here");
     sub->add_option("--format,-f", cmd->format, "table | json")->capture_default_str();
     sub->add_flag("--verbose,-v", cmd->verbose, "echo the fully defaulted scenario as YAML first");

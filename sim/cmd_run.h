@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // `pagesim run SCENARIO.yaml [--layout NAME | --cmdline "..."] [--seed N] [--until T]
-// [--out DIR] [--format table|json] [--verbose]`: one scenario on one layout. Also the
+// [--set NAME=VALUE]... [--out DIR] [--format table|json] [--verbose]`: one scenario on one layout. Also the
 // helpers `compare` and `sweep` share: picking a layout and booting it.
 #pragma once
 
@@ -11,6 +11,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 namespace CLI {
 class App;
@@ -23,6 +24,7 @@ struct RunCommand {
     std::string layout;                  ///< --layout NAME (default: the first layout)
     std::optional<std::string> cmdline;  ///< --cmdline "..." instead of a named layout
     std::optional<std::uint64_t> seed;
+    std::vector<std::string> set;        ///< --set NAME=VALUE: scenario parameters
     std::string until;                   ///< --until T (a duration)
     std::string out;                     ///< --out DIR
     std::string format = "table";        ///< table | json

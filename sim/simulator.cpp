@@ -3,6 +3,7 @@
 // order until the end, sample periodically, replay explicit events and expire lifetimes.
 #include "sim/simulator.h"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -32,13 +33,25 @@ Simulator::Simulator(const Scenario& scenario, const Layout& layout, SimOptions 
                 throw std::runtime_error("process '" + spec.name + "' is bound to CPU " +
                                          std::to_string(c) + " but the machine has " +
                                          std::to_string(pa_->ncpus()));
-        if (spec.spawned_only) continue;
+        if (spec.spawned_only || !spec.enabled) continue;
         for (unsigned i = 0; i < spec.instances; ++i)
             start_process(spec, i, spec.start_ns + static_cast<SimTime>(i) * spec.start_skew_ns);
     }
-    for (std::size_t i = 0; i < sc_.workload.events.size(); ++i)
-        queue_.push(sc_.workload.events[i].time_ns, EventKind::Explicit,
-                    static_cast<std::uint32_t>(i));
+    // Explicit events are in time order (the loader checks it; programmatic lists are
+    // sorted here) and enter the queue one at a time, so a long list costs no heap space.
+    std::vector<ExplicitEvent>& evs = sc_.workload.events;
+    if (!std::is_sorted(evs.begin(), evs.end(), [](const ExplicitEvent& a, const ExplicitEvent& b) {
+            return a.time_ns < b.time_ns;
+        }))
+        std::stable_sort(evs.begin(), evs.end(), [](const ExplicitEvent& a, const ExplicitEvent& b) {
+            return a.time_ns < b.time_ns;
+        });
+    if (!evs.empty()) queue_.push(evs.front().time_ns, EventKind::Explicit, 0);
+    if (!sc_.workload.events_file.empty()) {
+        event_file_ = std::make_unique<EventFileReader>(sc_.workload.events_file);
+        if (event_file_->next(file_pending_))
+            queue_.push(file_pending_.time_ns, EventKind::Explicit, 1);
+    }
     for (std::size_t i = 0; i < sc_.workload.generators.size(); ++i) {
         GeneratorState g;
         g.gen = make_generator(sc_.workload.generators[i], sc_.seed * 0x9E3779B97F4A7C15ULL + i + 1,
@@ -133,10 +146,29 @@ void Simulator::dispatch(const Event& e) {
     }
 }
 
-// Explicit event lists replay exactly: allocations are kernel-wide owners named by id; a
-// free of an id whose allocation failed is skipped (the list does not depend on the model).
-void Simulator::replay_explicit(std::uint32_t index, SimTime t) {
-    const ExplicitEvent& ev = sc_.workload.events[index];
+// Explicit event lists replay exactly, at their own times (allocation costs do not delay
+// the list). While the next event comes strictly before anything else in the queue it runs
+// at once, in the order the queue would have given it, without a trip through the heap.
+void Simulator::replay_explicit(std::uint32_t source, SimTime t) {
+    const std::vector<ExplicitEvent>& evs = sc_.workload.events;
+    for (;;) {
+        apply_explicit(source == 0 ? evs[explicit_next_++] : file_pending_, t);
+        const bool more = source == 0 ? explicit_next_ < evs.size() : event_file_->next(file_pending_);
+        if (!more) return;
+        const SimTime next = std::max(t, source == 0 ? evs[explicit_next_].time_ns : file_pending_.time_ns);
+        if (!queue_.empty() && next < queue_.top().time) {
+            t = now_ = next;
+            ++stats_.events;
+            continue;
+        }
+        queue_.push(next, EventKind::Explicit, source);
+        return;
+    }
+}
+
+// Allocations are kernel-wide owners named by id; a free of an id whose allocation failed
+// is skipped (the list does not depend on the model).
+void Simulator::apply_explicit(const ExplicitEvent& ev, SimTime t) {
     if (ev.op == ExplicitEvent::Alloc) {
         const MigrateType mt = gfp_migratetype(ev.gfp);
         const OwnerKind kind = mt == MIGRATE_MOVABLE ? OwnerKind::Anon
@@ -144,12 +176,12 @@ void Simulator::replay_explicit(std::uint32_t index, SimTime t) {
                                                            : OwnerKind::Kernel;
         const std::uint32_t owner = alloc_block(kNone, kind, ev.gfp, ev.order, kNone, 0,
                                                 ev.cpu % pa_->ncpus(), t);
-        if (owner != kNone) explicit_owner_[ev.id] = owner;
+        if (owner != kNone) explicit_owner_.set(ev.id, owner);
     } else {
-        const auto it = explicit_owner_.find(ev.id);
-        if (it == explicit_owner_.end()) return;
-        if (owners_[it->second].live()) free_block(it->second, t);
-        explicit_owner_.erase(it);
+        const std::uint32_t* owner = explicit_owner_.find(ev.id);
+        if (!owner) return;
+        if (owners_[*owner].live()) free_block(*owner, t);
+        explicit_owner_.erase(ev.id);
     }
 }
 
@@ -169,11 +201,21 @@ void Simulator::apply_generated(const GenEvent& ev, std::vector<std::uint32_t>& 
     }
 }
 
+// Like explicit lists, a generator runs on while its next event precedes the queue's.
 void Simulator::step_generator(std::uint32_t index, SimTime t) {
     GeneratorState& g = gens_[index];
-    apply_generated(g.pending, g.owner, t);
-    if (g.gen->next(g.pending))
-        queue_.push(std::max(g.pending.time_ns, t), EventKind::Generator, index);
+    for (;;) {
+        apply_generated(g.pending, g.owner, t);
+        if (!g.gen->next(g.pending)) return;
+        const SimTime next = std::max(g.pending.time_ns, t);
+        if (!queue_.empty() && next < queue_.top().time) {
+            t = now_ = next;
+            ++stats_.events;
+            continue;
+        }
+        queue_.push(next, EventKind::Generator, index);
+        return;
+    }
 }
 
 // The periodic sampler: a row of the time series.

@@ -9,7 +9,9 @@
 #include "sim/event_queue.h"
 #include "sim/owner_table.h"
 #include "sim/run_stats.h"
+#include "workloads/event_list.h"
 #include "workloads/generators.h"
+#include "workloads/id_map.h"
 #include "workloads/workload.h"
 
 #include <cstdint>
@@ -90,6 +92,9 @@ private:
     Step run_phase(Process& p, std::uint32_t idx, SimTime& t, SimTime& wake);
     Step phase_alloc(Process& p, const Phase& ph, SimTime& t, SimTime& wake);
     Step phase_touch(Process& p, const Phase& ph, SimTime& t);
+    /// One fault (a page, or a THP block) at the first untouched page of buffer `bi`;
+    /// true when the buffer is fully backed.
+    bool touch_one(std::uint32_t idx, std::uint32_t bi, SimTime& t);
     Step phase_free(Process& p, const Phase& ph, SimTime& t);
     Step phase_bandwidth(Process& p, const Phase& ph, SimTime& t, SimTime& wake);
     Step phase_pin(Process& p, const Phase& ph, SimTime& t, bool pin);
@@ -111,7 +116,10 @@ private:
     std::int64_t draw_lifetime(Process* p, const Lifetime& l);
     std::uint64_t next_random(std::uint64_t& state);
     void sample(SimTime t);
-    void replay_explicit(std::uint32_t index, SimTime t);
+    /// Replays the next event of source `source` (0: the in-memory list, 1: the streamed
+    /// file) and those after it that fall before anything else in the queue.
+    void replay_explicit(std::uint32_t source, SimTime t);
+    void apply_explicit(const ExplicitEvent& ev, SimTime t);
     void apply_generated(const GenEvent& ev, std::vector<std::uint32_t>& owners, SimTime t);
     void step_generator(std::uint32_t index, SimTime t);
 
@@ -127,7 +135,10 @@ private:
     SimTime end_ = 0;
     unsigned next_cpu_ = 0;
     std::uint64_t kernel_rng_ = 0;
-    std::map<std::uint64_t, std::uint32_t> explicit_owner_; ///< explicit event id -> owner
+    IdMap<std::uint32_t> explicit_owner_; ///< explicit event id -> owner
+    std::size_t explicit_next_ = 0;       ///< next event of sc_.workload.events
+    std::unique_ptr<EventFileReader> event_file_; ///< sc_.workload.events_file, streamed
+    ExplicitEvent file_pending_;                  ///< its next event
     struct GeneratorState {
         std::unique_ptr<Generator> gen;
         GenEvent pending;
