@@ -135,6 +135,7 @@ Simulator::Step Simulator::phase_alloc(Process& p, const Phase& ph, SimTime& t, 
         }
     }
     const bool forever = ph.lifetime.kind == Lifetime::Forever;
+    if (ph.owner == OwnerKind::PageTable) stats_.page_table_pages += got.size(); // page_tables:
     for (std::uint32_t o : got) {
         OwnerRecord& r = owners_[o];
         if (ph.dirty) r.flags |= OwnerRecord::kDirty;

@@ -74,8 +74,15 @@ ConfigNode substitute(const ConfigNode& n, const Params& params, std::vector<boo
             for (const auto& kv : params) names.push_back(kv.first);
             std::string msg = "unknown parameter '" + name + "'";
             const std::string best = closest_match(name, names);
-            msg += best.empty() ? std::string(" (declare it under 'params:')")
-                                : " (did you mean '" + best + "'?)";
+            if (!best.empty()) {
+                msg += " (did you mean '" + best + "'?)";
+            } else if (names.empty()) {
+                msg += " (declare it under 'params:')";
+            } else {
+                msg += " (parameters:";
+                for (const std::string& pn : names) msg += " " + pn;
+                msg += ")";
+            }
             n.fail(msg);
         }
         used[p] = true;
