@@ -304,3 +304,48 @@ TEST_CASE("run --verbose echoes a scenario that loads back the same", "[e2e][sce
     CHECK(echoed.seed == original.seed);
     CHECK(echoed.duration_ns == original.duration_ns);
 }
+
+TEST_CASE("an events file replays exactly like the same list inside the scenario",
+          "[e2e][scenarios][events]") {
+    namespace fs = std::filesystem;
+    const fs::path dir = fs::temp_directory_path() / "pagesim_test_events_replay";
+    fs::create_directories(dir);
+    // 20000 events: mixed orders and gfp masks, ids reused after their free.
+    std::string lines;
+    std::vector<int> live_order(512, -1);
+    std::uint64_t state = 1;
+    auto next = [&state] {
+        state = state * 6364136223846793005ull + 1442695040888963407ull;
+        return state >> 33;
+    };
+    const char* gfps[] = {"GFP_KERNEL", "GFP_HIGHUSER_MOVABLE", "GFP_KERNEL|__GFP_RECLAIMABLE"};
+    for (int i = 0; i < 20000; ++i) {
+        const std::size_t id = next() % live_order.size();
+        const std::string t = std::to_string(i * 1000);
+        if (live_order[id] >= 0) {
+            lines += t + " free " + std::to_string(id) + "\n";
+            live_order[id] = -1;
+        } else {
+            const int order = static_cast<int>(next() % 4);
+            lines += t + " alloc " + std::to_string(id) + " " + std::to_string(order) + " " +
+                     gfps[next() % 3] + " " + std::to_string(next() % 4) + "\n";
+            live_order[id] = order;
+        }
+    }
+    {
+        std::ofstream(dir / "trace.events") << lines;
+        std::ofstream(dir / "file.yaml") << "name: replay\nmachine: bcm7278\nduration: 30ms\n"
+                                            "workload:\n  events_file: trace.events\n";
+        std::string inline_yaml = "name: replay\nmachine: bcm7278\nduration: 30ms\n"
+                                  "workload:\n  events: |\n";
+        std::istringstream in(lines);
+        for (std::string l; std::getline(in, l);) inline_yaml += "    " + l + "\n";
+        std::ofstream(dir / "inline.yaml") << inline_yaml;
+    }
+    const Run f = ok((dir / "file.yaml").string(), "");
+    const Run i = ok((dir / "inline.yaml").string(), "");
+    CHECK(f.j["allocs"].get<std::uint64_t>() > 9000);
+    CHECK(f.j["events"] == 20000 + 3); // every event, plus the sampler at 0, 10 and 20 ms
+    CHECK(f.out == i.out);
+    fs::remove_all(dir);
+}
