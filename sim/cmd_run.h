@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // `pagesim run SCENARIO.yaml [--layout NAME | --cmdline "..."] [--seed N] [--until T]
-// [--set NAME=VALUE]... [--out DIR] [--format table|json] [--verbose]`: one scenario on one layout. Also the
-// helpers `compare` and `sweep` share: picking a layout and booting it.
+// [--set NAME=VALUE]... [--out DIR] [--format table|json] [--verbose]`: one scenario on one layout.
+// Also the helpers `compare` and `sweep` share: picking a layout and booting it.
 #pragma once
 
 #include "allocator/layout.h"

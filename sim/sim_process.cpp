@@ -195,8 +195,9 @@ bool Simulator::touch_one(std::uint32_t idx, std::uint32_t bi, SimTime& t) {
     const BufferSpec& spec = *b0.spec;
     const std::uint64_t region = v >> kThpOrder;
     if (b0.page_tables[region] == kNone) {
-        const std::uint32_t pt = alloc_block(idx, OwnerKind::PageTable, kGfpPgtable, 0, bi,
-                                             static_cast<std::uint32_t>(region), procs_[idx].cpu, t);
+        const std::uint32_t pt =
+            alloc_block(idx, OwnerKind::PageTable, kGfpPgtable, 0, bi,
+                        static_cast<std::uint32_t>(region), procs_[idx].cpu, t);
         if (pt != kNone) {
             procs_[idx].buffers[bi].page_tables[region] = pt;
             stats_.page_table_pages++;

@@ -43,9 +43,10 @@ Simulator::Simulator(const Scenario& scenario, const Layout& layout, SimOptions 
     if (!std::is_sorted(evs.begin(), evs.end(), [](const ExplicitEvent& a, const ExplicitEvent& b) {
             return a.time_ns < b.time_ns;
         }))
-        std::stable_sort(evs.begin(), evs.end(), [](const ExplicitEvent& a, const ExplicitEvent& b) {
-            return a.time_ns < b.time_ns;
-        });
+        std::stable_sort(
+            evs.begin(), evs.end(),
+            [](const ExplicitEvent& a, const ExplicitEvent& b) { return a.time_ns < b.time_ns; });
+    renumber_explicit_ids(evs, explicit_slots_);
     if (!evs.empty()) queue_.push(evs.front().time_ns, EventKind::Explicit, 0);
     if (!sc_.workload.events_file.empty()) {
         event_file_ = std::make_unique<EventFileReader>(sc_.workload.events_file);
@@ -65,6 +66,35 @@ Simulator::Simulator(const Scenario& scenario, const Layout& layout, SimOptions 
 }
 
 Simulator::~Simulator() = default;
+
+// Replaces each id of the list by a dense slot number: an allocation takes the most recently
+// freed slot (or a new one), its free names the same slot; a free of an id that is not
+// allocated gets kNoSlot and is skipped. Replay then indexes `slots` instead of hashing ids.
+void Simulator::renumber_explicit_ids(std::vector<ExplicitEvent>& evs,
+                                      std::vector<std::uint32_t>& slots) {
+    IdMap<std::uint32_t> live;
+    std::vector<std::uint32_t> unused;
+    std::uint32_t next = 0;
+    for (ExplicitEvent& ev : evs) {
+        std::uint32_t slot = 0;
+        if (ev.op == ExplicitEvent::Alloc) {
+            if (unused.empty()) {
+                slot = next++;
+            } else {
+                slot = unused.back();
+                unused.pop_back();
+            }
+            live.set(ev.id, slot);
+            ev.id = slot;
+        } else if (live.take(ev.id, slot)) {
+            unused.push_back(slot);
+            ev.id = slot;
+        } else {
+            ev.id = kNoSlot;
+        }
+    }
+    slots.assign(next, kNone);
+}
 
 std::uint64_t Simulator::next_random(std::uint64_t& state) {
     std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
@@ -152,10 +182,24 @@ void Simulator::dispatch(const Event& e) {
 void Simulator::replay_explicit(std::uint32_t source, SimTime t) {
     const std::vector<ExplicitEvent>& evs = sc_.workload.events;
     for (;;) {
-        apply_explicit(source == 0 ? evs[explicit_next_++] : file_pending_, t);
-        const bool more = source == 0 ? explicit_next_ < evs.size() : event_file_->next(file_pending_);
+        if (source == 0) {
+            const ExplicitEvent& ev = evs[explicit_next_++];
+            std::uint32_t none = kNone;
+            apply_explicit(ev, ev.id == kNoSlot ? none : explicit_slots_[ev.id], t);
+        } else if (file_pending_.op == ExplicitEvent::Alloc) {
+            std::uint32_t owner = kNone;
+            apply_explicit(file_pending_, owner, t);
+            if (owner != kNone) explicit_owner_.set(file_pending_.id, owner);
+        } else {
+            std::uint32_t owner = kNone;
+            explicit_owner_.take(file_pending_.id, owner);
+            apply_explicit(file_pending_, owner, t);
+        }
+        const bool more =
+            source == 0 ? explicit_next_ < evs.size() : event_file_->next(file_pending_);
         if (!more) return;
-        const SimTime next = std::max(t, source == 0 ? evs[explicit_next_].time_ns : file_pending_.time_ns);
+        const SimTime next =
+            std::max(t, source == 0 ? evs[explicit_next_].time_ns : file_pending_.time_ns);
         if (!queue_.empty() && next < queue_.top().time) {
             t = now_ = next;
             ++stats_.events;
@@ -168,20 +212,16 @@ void Simulator::replay_explicit(std::uint32_t source, SimTime t) {
 
 // Allocations are kernel-wide owners named by id; a free of an id whose allocation failed
 // is skipped (the list does not depend on the model).
-void Simulator::apply_explicit(const ExplicitEvent& ev, SimTime t) {
+void Simulator::apply_explicit(const ExplicitEvent& ev, std::uint32_t& slot, SimTime t) {
     if (ev.op == ExplicitEvent::Alloc) {
         const MigrateType mt = gfp_migratetype(ev.gfp);
-        const OwnerKind kind = mt == MIGRATE_MOVABLE ? OwnerKind::Anon
+        const OwnerKind kind = mt == MIGRATE_MOVABLE       ? OwnerKind::Anon
                                : mt == MIGRATE_RECLAIMABLE ? OwnerKind::SlabReclaimable
                                                            : OwnerKind::Kernel;
-        const std::uint32_t owner = alloc_block(kNone, kind, ev.gfp, ev.order, kNone, 0,
-                                                ev.cpu % pa_->ncpus(), t);
-        if (owner != kNone) explicit_owner_.set(ev.id, owner);
-    } else {
-        const std::uint32_t* owner = explicit_owner_.find(ev.id);
-        if (!owner) return;
-        if (owners_[*owner].live()) free_block(*owner, t);
-        explicit_owner_.erase(ev.id);
+        slot = alloc_block(kNone, kind, ev.gfp, ev.order, kNone, 0, ev.cpu % pa_->ncpus(), t);
+    } else if (slot != kNone) {
+        if (owners_[slot].live()) free_block(slot, t);
+        slot = kNone;
     }
 }
 

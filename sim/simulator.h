@@ -119,7 +119,11 @@ private:
     /// Replays the next event of source `source` (0: the in-memory list, 1: the streamed
     /// file) and those after it that fall before anything else in the queue.
     void replay_explicit(std::uint32_t source, SimTime t);
-    void apply_explicit(const ExplicitEvent& ev, SimTime t);
+    static constexpr std::uint64_t kNoSlot = ~std::uint64_t{0};
+    static void renumber_explicit_ids(std::vector<ExplicitEvent>& evs,
+                                      std::vector<std::uint32_t>& slots);
+    /// Applies one explicit event whose allocation lives in `slot` (its owner, or kNone).
+    void apply_explicit(const ExplicitEvent& ev, std::uint32_t& slot, SimTime t);
     void apply_generated(const GenEvent& ev, std::vector<std::uint32_t>& owners, SimTime t);
     void step_generator(std::uint32_t index, SimTime t);
 
@@ -135,8 +139,11 @@ private:
     SimTime end_ = 0;
     unsigned next_cpu_ = 0;
     std::uint64_t kernel_rng_ = 0;
-    IdMap<std::uint32_t> explicit_owner_; ///< explicit event id -> owner
+    IdMap<std::uint32_t> explicit_owner_; ///< events_file id -> owner
     std::size_t explicit_next_ = 0;       ///< next event of sc_.workload.events
+    /// The in-memory list's ids, renumbered densely at construction (sc_ holds its own
+    /// copy): an id is a slot, reused after its free, so replay indexes a small vector.
+    std::vector<std::uint32_t> explicit_slots_;
     std::unique_ptr<EventFileReader> event_file_; ///< sc_.workload.events_file, streamed
     ExplicitEvent file_pending_;                  ///< its next event
     struct GeneratorState {

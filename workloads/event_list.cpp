@@ -155,24 +155,28 @@ void EventListChecker::check(ExplicitEvent& ev, bool order_given) {
                                               " does not exist: the machine has " +
                                               std::to_string(limits_.ncpus) + " CPUs");
     IdState* s = ids_.find(ev.id);
-    const std::string id = "id " + std::to_string(ev.id);
+    // Messages are built only on the error paths: this runs once per event of a trace.
+    auto id = [&ev] { return "id " + std::to_string(ev.id); };
     if (ev.op == ExplicitEvent::Alloc) {
-        const std::string why = gfp_problem(ev.gfp);
-        if (!why.empty()) throw EventError(EventField::Gfp, why);
+        if (ev.gfp != last_good_gfp_) {
+            if (const std::string why = gfp_problem(ev.gfp); !why.empty())
+                throw EventError(EventField::Gfp, why);
+            last_good_gfp_ = ev.gfp;
+        }
         if (s && s->live)
-            throw EventError(EventField::Id, id + " is already allocated (line " +
+            throw EventError(EventField::Id, id() + " is already allocated (line " +
                                                  std::to_string(s->line) + ") and not freed");
         ids_.set(ev.id, IdState{ev.line, ev.order, true});
         ++live_;
         return;
     }
-    if (!s) throw EventError(EventField::Id, "free of " + id + ", which was never allocated");
+    if (!s) throw EventError(EventField::Id, "free of " + id() + ", which was never allocated");
     if (!s->live)
-        throw EventError(EventField::Id, "double free of " + id + " (already freed at line " +
+        throw EventError(EventField::Id, "double free of " + id() + " (already freed at line " +
                                              std::to_string(s->line) + ")");
     if (order_given && ev.order != s->order)
         throw EventError(EventField::Order,
-                         "free of " + id + " with order " + std::to_string(ev.order) +
+                         "free of " + id() + " with order " + std::to_string(ev.order) +
                              ", but it was allocated with order " + std::to_string(s->order) +
                              " (line " + std::to_string(s->line) + ")");
     ev.order = s->order;

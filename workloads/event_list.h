@@ -86,6 +86,7 @@ private:
     std::uint32_t last_line_ = 0;
     std::uint64_t events_ = 0;
     std::uint64_t live_ = 0;
+    GfpFlags last_good_gfp_ = GFP_KERNEL;
 };
 
 /// Streams the events of a compact file (already checked by the loader) one at a time,

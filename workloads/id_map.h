@@ -48,11 +48,19 @@ public:
 
     /// Removes `key`; false if it was absent.
     bool erase(std::uint64_t key) {
+        V ignored{};
+        return take(key, ignored);
+    }
+
+    /// Removes `key` and hands its value to `out` (one probe for find + erase); false if
+    /// it was absent.
+    bool take(std::uint64_t key, V& out) {
         std::size_t i = home(key);
         for (;; i = (i + 1) & mask()) {
             if (!slots_[i].used) return false;
             if (slots_[i].key == key) break;
         }
+        out = slots_[i].value;
         // Backward-shift: move later members of the probe run into the hole when their
         // home position does not lie (cyclically) between the hole and themselves.
         std::size_t hole = i;
