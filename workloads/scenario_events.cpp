@@ -2,7 +2,7 @@
 // `workload.events` (a YAML list of [TIME, OP, ID, ORDER, GFP, CPU] or a block of compact
 // lines), `workload.events_file` (compact lines, checked by streaming the file once) and
 // `workload.generators` (made once here, so a bad parameter is reported at its key).
-#include "workloads/event_list.h"
+#include "workloads/explicit_events.h"
 #include "workloads/generators.h"
 #include "workloads/scenario_read.h"
 
@@ -13,7 +13,7 @@ namespace pagesim {
 namespace {
 
 EventLimits limits_of(const ReadContext& ctx) {
-    return {ctx.max_order(), ctx.machine->ncpus};
+    return {ctx.max_order()};
 }
 
 // The indentation of line `line` (1-based) of `file`: block scalars lose theirs in the

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // The scenario language's value types: gfp masks, orders, page-multiple sizes, durations,
 // lifetimes, rates, CPU and node lists, names; and their exact printers for `--verbose`.
-#include "workloads/event_list.h"
+#include "workloads/explicit_events.h"
 #include "workloads/scenario_read.h"
 #include "workloads/units.h"
 

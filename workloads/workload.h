@@ -178,7 +178,7 @@ struct Workload {
     std::vector<ProcessSpec> processes;
     std::vector<ExplicitEvent> events; ///< in time order (the loader checks it)
     /// A compact event list streamed from this file while the run goes (workloads/
-    /// event_list.h); the loader has checked every line. "" if none.
+    /// explicit_events.h); the loader has checked every line. "" if none.
     std::string events_file;
     std::vector<GeneratorSpec> generators;
     std::string trace_file; ///< an ftrace kmem capture to replay (pagesim run --trace)

@@ -59,12 +59,12 @@ private:
 /// What the checker needs to know of the machine.
 struct EventLimits {
     unsigned max_order = 11; ///< MAX_ORDER (exclusive)
-    unsigned ncpus = 1;
 };
 
 /// Checks an event list in order: times never go back, an allocated id is not allocated
-/// again before its free, a free names a live id of the same order, orders and CPUs exist,
-/// gfp masks are valid. Memory: one small record per distinct id.
+/// again before its free, a free names a live id of the same order, orders exist, gfp masks
+/// are valid. CPUs are taken modulo the machine's (as for captures from bigger machines).
+/// Memory: one small record per distinct id.
 class EventListChecker {
 public:
     explicit EventListChecker(EventLimits limits) : limits_(limits) {}

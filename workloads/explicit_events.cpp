@@ -2,7 +2,7 @@
 // The compact event-list form: a hand-written field scanner (from_chars, no allocation per
 // line) so that loading runs at tens of millions of lines a second; the checker shared
 // with the YAML list form; and the streaming reader the engine uses.
-#include "workloads/event_list.h"
+#include "workloads/explicit_events.h"
 
 #include "workloads/units.h"
 
@@ -150,10 +150,6 @@ void EventListChecker::check(ExplicitEvent& ev, bool order_given) {
                          "order " + std::to_string(ev.order) + " is too large: the largest is " +
                              std::to_string(limits_.max_order - 1) + " (MAX_ORDER " +
                              std::to_string(limits_.max_order) + ")");
-    if (ev.cpu >= limits_.ncpus)
-        throw EventError(EventField::Cpu, "CPU " + std::to_string(ev.cpu) +
-                                              " does not exist: the machine has " +
-                                              std::to_string(limits_.ncpus) + " CPUs");
     IdState* s = ids_.find(ev.id);
     // Messages are built only on the error paths: this runs once per event of a trace.
     auto id = [&ev] { return "id " + std::to_string(ev.id); };
