@@ -473,7 +473,7 @@ void read_phase(const ConfigNode& item, const ReadContext& ctx, const ProcessSpe
         pr.read();
         return;
     }
-    if (!item.is_map()) item.fail("expected a phase (a map such as '- touch: buf'), got a list");
+    if (!item.is_map()) item.fail("expected a phase: a map such as '- touch: buf' or '- exit'");
     const ConfigNode::Entry* kind_entry = nullptr;
     for (const ConfigNode::Entry& e : item.entries()) {
         if (!is_kind(e.key)) continue;

@@ -386,3 +386,25 @@ TEST_CASE("bundled scenarios are found by name", "[yaml][scenario]") {
         CHECK(load_scenario(n).name == n);
     }
 }
+
+TEST_CASE("a machine may be written inline", "[yaml][scenario]") {
+    const Scenario sc = from_text(
+        "name: t\nmachine:\n  name: inline1\n  arch: arm64\n  cpus: 2\n"
+        "  memory: [{base: 0x4000_0000, size: 512M}]\n"
+        "  controllers: [{name: M0, ranges: [{base: 0x4000_0000, size: 512M}], "
+        "bandwidth: 9.6GB/s}]\n"
+        "workload:\n  processes:\n    - name: p\n      policy: {mode: preferred, nodes: [0]}\n"
+        "      phases:\n        - claim: 64MiB\n          from: {controller: M0}\n");
+    CHECK(sc.machine.name == "inline1");
+    CHECK(sc.machine.ncpus == 2);
+    CHECK(sc.workload.processes[0].policy.kind == MemPolicy::Preferred);
+    CHECK(sc.workload.processes[0].phases[0].range.name == "M0");
+    // A null phase item is an error at its own position.
+    try {
+        from_text(with_phases("", "        -\n"));
+        FAIL("a null phase must be an error");
+    } catch (const ConfigError& e) {
+        CHECK(std::string(e.what()).ends_with(
+            "error: expected a phase: a map such as '- touch: buf' or '- exit'"));
+    }
+}
