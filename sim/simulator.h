@@ -9,7 +9,7 @@
 #include "sim/event_queue.h"
 #include "sim/owner_table.h"
 #include "sim/run_stats.h"
-#include "workloads/event_list.h"
+#include "workloads/explicit_events.h"
 #include "workloads/generators.h"
 #include "workloads/id_map.h"
 #include "workloads/workload.h"
