@@ -70,6 +70,13 @@ Scenario trace_scenario(const Machine& machine, const std::string& trace) {
 
 int run_command(const RunCommand& cmd, std::ostream& out, std::ostream& err) {
     try {
+        ParamOverrides set;
+        for (const std::string& kv : cmd.set) {
+            const std::size_t eq = kv.find('=');
+            if (eq == std::string::npos || eq == 0)
+                throw std::invalid_argument("--set: expected NAME=VALUE, got '" + kv + "'");
+            set.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+        }
         Scenario sc;
         if (!cmd.scenario.empty()) {
             if (!cmd.machine.empty()) {
@@ -77,7 +84,7 @@ int run_command(const RunCommand& cmd, std::ostream& out, std::ostream& err) {
                     "--machine: a scenario names its machine; --machine is "
                     "for a trace-only run (pagesim run --trace T --machine M)");
             }
-            sc = load_scenario(cmd.scenario);
+            sc = load_scenario(cmd.scenario, set);
             if (!cmd.trace.empty()) {
                 if (cmd.trace == "-") throw std::invalid_argument("--trace -: replay needs a file");
                 sc.workload.trace_file = cmd.trace;
@@ -85,6 +92,7 @@ int run_command(const RunCommand& cmd, std::ostream& out, std::ostream& err) {
         } else if (cmd.trace.empty() || cmd.machine.empty()) {
             throw std::invalid_argument("give a scenario file, or --trace TRACE with --machine M");
         } else {
+            if (!set.empty()) throw std::invalid_argument("--set needs a scenario");
             sc = trace_scenario(load_machine(cmd.machine), cmd.trace);
         }
         if (cmd.seed) sc.seed = *cmd.seed;
@@ -183,12 +191,14 @@ void add_run_command(CLI::App& app, int& exit_code) {
     auto seed = std::make_shared<std::uint64_t>(0);
     CLI::App* sub = app.add_subcommand("run", "Run a scenario on one layout");
     sub->add_option("scenario", cmd->scenario,
-                    "scenario file (YAML); omit with --trace and --machine");
+                    "scenario file (YAML) or bundled scenario name; omit with --trace and --machine");
     CLI::Option* lo = sub->add_option("--layout,-l", cmd->layout, "layout name from the scenario");
     CLI::Option* co = sub->add_option("--cmdline,-c", *cmdline, "kernel command line instead of a named layout");
     lo->excludes(co);
     CLI::Option* so = sub->add_option("--seed,-s", *seed, "seed (default: the scenario's)");
     sub->add_option("--until", cmd->until, "stop at this simulated time (e.g. 2s)");
+    sub->add_option("--set", cmd->set, "NAME=VALUE: set a scenario parameter (repeatable)")
+        ->allow_extra_args(false);
     sub->add_option("--out,-o", cmd->out, "write summary.json, timeseries.csv and /proc files here");
     sub->add_option("--format,-f", cmd->format, "table | json")->capture_default_str();
     sub->add_flag("--verbose,-v", cmd->verbose, "echo the fully defaulted scenario as YAML first");

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// `pagesim run SCENARIO.yaml [--layout NAME | --cmdline "..."] [--seed N] [--until T] [--out
-// DIR] [--format table|json] [--verbose] [--trace TRACE] [--ftrace-out FILE]`, or `pagesim run
-// --trace TRACE --machine M [--capture-cmdline "..."]`: one workload on one layout. Also the
-// helpers `compare` and `sweep` share: picking a layout and booting it.
+// `pagesim run SCENARIO.yaml [--layout NAME | --cmdline "..."] [--seed N] [--until T]
+// [--set NAME=VALUE]... [--out DIR] [--format table|json] [--verbose] [--trace TRACE]
+// [--ftrace-out FILE]`, or `pagesim run --trace TRACE --machine M [--capture-cmdline "..."]`:
+// one workload on one layout. Also the helpers `compare` and `sweep` share: picking a layout
+// and booting it.
 #pragma once
 
 #include "allocator/layout.h"
@@ -12,6 +13,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 namespace CLI {
 class App;
@@ -24,6 +26,7 @@ struct RunCommand {
     std::string layout;                  ///< --layout NAME (default: the first layout)
     std::optional<std::string> cmdline;  ///< --cmdline "..." instead of a named layout
     std::optional<std::uint64_t> seed;
+    std::vector<std::string> set;        ///< --set NAME=VALUE: scenario parameters
     std::string until;                   ///< --until T (a duration)
     std::string out;                     ///< --out DIR
     std::string format = "table";        ///< table | json

@@ -74,7 +74,8 @@ Simulator::Step Simulator::run_phase(Process& p, std::uint32_t idx, SimTime& t, 
         for (const ProcessSpec& s : sc_.workload.processes)
             if (s.name == ph.process) tmpl = &s;
         if (!tmpl) throw std::runtime_error("fork of unknown process '" + ph.process + "'");
-        for (unsigned i = 0; i < tmpl->instances; ++i) start_process(*tmpl, i, t);
+        if (tmpl->enabled) // a disabled process is never started, not even by a fork
+            for (unsigned i = 0; i < tmpl->instances; ++i) start_process(*tmpl, i, t);
         return Step::Done;
     }
     case Phase::Exit:
@@ -134,6 +135,7 @@ Simulator::Step Simulator::phase_alloc(Process& p, const Phase& ph, SimTime& t, 
         }
     }
     const bool forever = ph.lifetime.kind == Lifetime::Forever;
+    if (ph.owner == OwnerKind::PageTable) stats_.page_table_pages += got.size(); // page_tables:
     for (std::uint32_t o : got) {
         OwnerRecord& r = owners_[o];
         if (ph.dirty) r.flags |= OwnerRecord::kDirty;
@@ -157,24 +159,45 @@ Simulator::Step Simulator::phase_alloc(Process& p, const Phase& ph, SimTime& t, 
     return q.progress >= ph.count ? Step::Done : Step::Continue;
 }
 
-// First touch: page faults in address order. A THP buffer faults order-9 blocks on 2 MiB
-// boundaries and falls back to order 0 (thp_fault_fallback); every 2 MiB region of user
-// memory needs a page-table page (GFP_PGTABLE_USER, unmovable) at its first fault.
+// First touch: page faults in address order. With `interleave`, several buffers fault in
+// turn, one fault each (a loop initialising them together), each in its own address order.
 Simulator::Step Simulator::phase_touch(Process& p, const Phase& ph, SimTime& t) {
     const auto idx = static_cast<std::uint32_t>(&p - procs_.data());
-    const auto bi = static_cast<std::uint32_t>(buffer_index(p, ph.buffer));
-    Buffer& b0 = p.buffers[bi];
+    if (ph.interleave.empty()) {
+        const auto bi = static_cast<std::uint32_t>(buffer_index(p, ph.buffer));
+        return touch_one(idx, bi, t) ? Step::Done : Step::Continue;
+    }
+    const std::size_t n = ph.interleave.size() + 1;
+    // progress counts faults taken; a buffer that is done is skipped in the rotation.
+    for (std::size_t tries = 0; tries < n; ++tries) {
+        const std::size_t k = procs_[idx].progress++ % n;
+        const std::string& name = k == 0 ? ph.buffer : ph.interleave[k - 1];
+        const auto bi = static_cast<std::uint32_t>(buffer_index(procs_[idx], name));
+        const Buffer& b = procs_[idx].buffers[bi];
+        if (b.touched >= b.pages.size()) continue;
+        touch_one(idx, bi, t);
+        return Step::Continue;
+    }
+    return Step::Done;
+}
+
+// A THP buffer faults order-9 blocks on 2 MiB boundaries and falls back to order 0
+// (thp_fault_fallback); every 2 MiB region of user memory needs a page-table page
+// (GFP_PGTABLE_USER, unmovable) at its first fault.
+bool Simulator::touch_one(std::uint32_t idx, std::uint32_t bi, SimTime& t) {
+    Buffer& b0 = procs_[idx].buffers[bi];
     std::uint64_t v = b0.touched;
     while (v < b0.pages.size() && b0.pages[v] != kNone) ++v; // already backed
     if (v >= b0.pages.size()) {
-        p.buffers[bi].touched = v;
-        return Step::Done;
+        b0.touched = v;
+        return true;
     }
     const BufferSpec& spec = *b0.spec;
     const std::uint64_t region = v >> kThpOrder;
     if (b0.page_tables[region] == kNone) {
-        const std::uint32_t pt = alloc_block(idx, OwnerKind::PageTable, kGfpPgtable, 0, bi,
-                                             static_cast<std::uint32_t>(region), p.cpu, t);
+        const std::uint32_t pt =
+            alloc_block(idx, OwnerKind::PageTable, kGfpPgtable, 0, bi,
+                        static_cast<std::uint32_t>(region), procs_[idx].cpu, t);
         if (pt != kNone) {
             procs_[idx].buffers[bi].page_tables[region] = pt;
             stats_.page_table_pages++;
@@ -208,7 +231,7 @@ Simulator::Step Simulator::phase_touch(Process& p, const Phase& ph, SimTime& t) 
     // A failed fault is counted (stats_.failures) and the page stays unbacked; the next
     // touch of the buffer (or a retry) faults it again.
     bb.touched = v + n;
-    return bb.touched >= bb.pages.size() ? Step::Done : Step::Continue;
+    return bb.touched >= bb.pages.size();
 }
 
 // Frees a buffer: every block once (a THP block covers 512 virtual pages), then its page

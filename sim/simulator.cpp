@@ -3,6 +3,7 @@
 // order until the end, sample periodically, replay explicit events and expire lifetimes.
 #include "sim/simulator.h"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -43,13 +44,26 @@ Simulator::Simulator(const Scenario& scenario, const Layout& layout, SimOptions 
                 throw std::runtime_error("process '" + spec.name + "' is bound to CPU " +
                                          std::to_string(c) + " but the machine has " +
                                          std::to_string(pa_->ncpus()));
-        if (spec.spawned_only) continue;
+        if (spec.spawned_only || !spec.enabled) continue;
         for (unsigned i = 0; i < spec.instances; ++i)
             start_process(spec, i, spec.start_ns + static_cast<SimTime>(i) * spec.start_skew_ns);
     }
-    for (std::size_t i = 0; i < sc_.workload.events.size(); ++i)
-        queue_.push(sc_.workload.events[i].time_ns, EventKind::Explicit,
-                    static_cast<std::uint32_t>(i));
+    // Explicit events are in time order (the loader checks it; programmatic lists are
+    // sorted here) and enter the queue one at a time, so a long list costs no heap space.
+    std::vector<ExplicitEvent>& evs = sc_.workload.events;
+    if (!std::is_sorted(evs.begin(), evs.end(), [](const ExplicitEvent& a, const ExplicitEvent& b) {
+            return a.time_ns < b.time_ns;
+        }))
+        std::stable_sort(
+            evs.begin(), evs.end(),
+            [](const ExplicitEvent& a, const ExplicitEvent& b) { return a.time_ns < b.time_ns; });
+    renumber_explicit_ids(evs, explicit_slots_);
+    if (!evs.empty()) queue_.push(evs.front().time_ns, EventKind::Explicit, 0);
+    if (!sc_.workload.events_file.empty()) {
+        event_file_ = std::make_unique<EventFileReader>(sc_.workload.events_file);
+        if (event_file_->next(file_pending_))
+            queue_.push(file_pending_.time_ns, EventKind::Explicit, 1);
+    }
     for (std::size_t i = 0; i < sc_.workload.generators.size(); ++i) {
         add_generator(make_generator(sc_.workload.generators[i],
                                      sc_.seed * 0x9E3779B97F4A7C15ULL + i + 1, pa_->ncpus()),
@@ -85,6 +99,35 @@ void Simulator::add_generator(std::unique_ptr<Generator> gen, bool free_on_event
         queue_.push(gens_.back().pending.time_ns, EventKind::Generator,
                     static_cast<std::uint32_t>(gens_.size() - 1));
     }
+}
+
+// Replaces each id of the list by a dense slot number: an allocation takes the most recently
+// freed slot (or a new one), its free names the same slot; a free of an id that is not
+// allocated gets kNoSlot and is skipped. Replay then indexes `slots` instead of hashing ids.
+void Simulator::renumber_explicit_ids(std::vector<ExplicitEvent>& evs,
+                                      std::vector<std::uint32_t>& slots) {
+    IdMap<std::uint32_t> live;
+    std::vector<std::uint32_t> unused;
+    std::uint32_t next = 0;
+    for (ExplicitEvent& ev : evs) {
+        std::uint32_t slot = 0;
+        if (ev.op == ExplicitEvent::Alloc) {
+            if (unused.empty()) {
+                slot = next++;
+            } else {
+                slot = unused.back();
+                unused.pop_back();
+            }
+            live.set(ev.id, slot);
+            ev.id = slot;
+        } else if (live.take(ev.id, slot)) {
+            unused.push_back(slot);
+            ev.id = slot;
+        } else {
+            ev.id = kNoSlot;
+        }
+    }
+    slots.assign(next, kNone);
 }
 
 std::uint64_t Simulator::next_random(std::uint64_t& state) {
@@ -173,24 +216,53 @@ void Simulator::dispatch(const Event& e) {
     }
 }
 
-// Explicit event lists replay exactly: allocations are kernel-wide owners named by id; a
-// free of an id whose allocation failed is skipped (the list does not depend on the model).
-void Simulator::replay_explicit(std::uint32_t index, SimTime t) {
-    const ExplicitEvent& ev = sc_.workload.events[index];
+// Explicit event lists replay exactly, at their own times (allocation costs do not delay
+// the list). While the next event comes strictly before anything else in the queue it runs
+// at once, in the order the queue would have given it, without a trip through the heap.
+void Simulator::replay_explicit(std::uint32_t source, SimTime t) {
+    const std::vector<ExplicitEvent>& evs = sc_.workload.events;
+    for (;;) {
+        if (source == 0) {
+            const ExplicitEvent& ev = evs[explicit_next_++];
+            std::uint32_t none = kNone;
+            apply_explicit(ev, ev.id == kNoSlot ? none : explicit_slots_[ev.id], t);
+        } else if (file_pending_.op == ExplicitEvent::Alloc) {
+            std::uint32_t owner = kNone;
+            apply_explicit(file_pending_, owner, t);
+            if (owner != kNone) explicit_owner_.set(file_pending_.id, owner);
+        } else {
+            std::uint32_t owner = kNone;
+            explicit_owner_.take(file_pending_.id, owner);
+            apply_explicit(file_pending_, owner, t);
+        }
+        const bool more =
+            source == 0 ? explicit_next_ < evs.size() : event_file_->next(file_pending_);
+        if (!more) return;
+        const SimTime next =
+            std::max(t, source == 0 ? evs[explicit_next_].time_ns : file_pending_.time_ns);
+        if (!queue_.empty() && next < queue_.top().time) {
+            t = now_ = next;
+            ++stats_.events;
+            continue;
+        }
+        queue_.push(next, EventKind::Explicit, source);
+        return;
+    }
+}
+
+// Allocations are kernel-wide owners named by id; a free of an id whose allocation failed
+// is skipped (the list does not depend on the model).
+void Simulator::apply_explicit(const ExplicitEvent& ev, std::uint32_t& slot, SimTime t) {
     if (ev.op == ExplicitEvent::Alloc) {
         const MigrateType mt = gfp_migratetype(ev.gfp);
-        const OwnerKind kind = mt == MIGRATE_MOVABLE ? OwnerKind::Anon
+        const OwnerKind kind = mt == MIGRATE_MOVABLE       ? OwnerKind::Anon
                                : mt == MIGRATE_RECLAIMABLE ? OwnerKind::SlabReclaimable
                                                            : OwnerKind::Kernel;
-        const std::uint32_t owner = alloc_block(kNone, kind, ev.gfp, ev.order, kNone, 0,
-                                                ev.cpu % pa_->ncpus(), t);
-        if (owner != kNone) explicit_owner_[ev.id] = owner;
-    } else {
-        const auto it = explicit_owner_.find(ev.id);
-        if (it == explicit_owner_.end()) return;
+        slot = alloc_block(kNone, kind, ev.gfp, ev.order, kNone, 0, ev.cpu % pa_->ncpus(), t);
+    } else if (slot != kNone) {
         // On the CPU the list names for the free (a kernel free fills that CPU's pcp list).
-        if (owners_[it->second].live()) free_block(it->second, t, ev.cpu % pa_->ncpus());
-        explicit_owner_.erase(it);
+        if (owners_[slot].live()) free_block(slot, t, ev.cpu % pa_->ncpus());
+        slot = kNone;
     }
 }
 
@@ -212,13 +284,23 @@ void Simulator::apply_generated(const GenEvent& ev, std::vector<std::uint32_t>& 
     }
 }
 
+// Like explicit lists, a generator runs on while its next event precedes the queue's.
 void Simulator::step_generator(std::uint32_t index, SimTime t) {
     GeneratorState& g = gens_[index];
-    apply_generated(g.pending, g.owner, t, g.free_on_event_cpu);
-    if (g.pending.op == ExplicitEvent::Alloc)
-        g.gen->allocation_result(g.pending, g.owner[g.pending.id] != kNone);
-    if (g.gen->next(g.pending))
-        queue_.push(std::max(g.pending.time_ns, t), EventKind::Generator, index);
+    for (;;) {
+        apply_generated(g.pending, g.owner, t, g.free_on_event_cpu);
+        if (g.pending.op == ExplicitEvent::Alloc)
+            g.gen->allocation_result(g.pending, g.owner[g.pending.id] != kNone);
+        if (!g.gen->next(g.pending)) return;
+        const SimTime next = std::max(g.pending.time_ns, t);
+        if (!queue_.empty() && next < queue_.top().time) {
+            t = now_ = next;
+            ++stats_.events;
+            continue;
+        }
+        queue_.push(next, EventKind::Generator, index);
+        return;
+    }
 }
 
 // ---- Bandwidth phases ------------------------------------------------------------------

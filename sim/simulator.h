@@ -11,8 +11,10 @@
 #include "sim/event_queue.h"
 #include "sim/owner_table.h"
 #include "sim/run_stats.h"
+#include "workloads/explicit_events.h"
 #include "workloads/generators.h"
 #include "workloads/trace_replay.h"
+#include "workloads/id_map.h"
 #include "workloads/workload.h"
 
 #include <cstdint>
@@ -122,6 +124,9 @@ private:
     Step run_phase(Process& p, std::uint32_t idx, SimTime& t, SimTime& wake);
     Step phase_alloc(Process& p, const Phase& ph, SimTime& t, SimTime& wake);
     Step phase_touch(Process& p, const Phase& ph, SimTime& t);
+    /// One fault (a page, or a THP block) at the first untouched page of buffer `bi`;
+    /// true when the buffer is fully backed.
+    bool touch_one(std::uint32_t idx, std::uint32_t bi, SimTime& t);
     Step phase_free(Process& p, const Phase& ph, SimTime& t);
     Step phase_bandwidth(Process& p, const Phase& ph, SimTime& t, SimTime& wake);
     Step phase_pin(Process& p, const Phase& ph, SimTime& t, bool pin);
@@ -153,7 +158,14 @@ private:
     void reschedule_bandwidth();
     void bandwidth_event(SimTime t);
     void update_cpu_caps(unsigned cpu);
-    void replay_explicit(std::uint32_t index, SimTime t);
+    /// Replays the next event of source `source` (0: the in-memory list, 1: the streamed
+    /// file) and those after it that fall before anything else in the queue.
+    void replay_explicit(std::uint32_t source, SimTime t);
+    static constexpr std::uint64_t kNoSlot = ~std::uint64_t{0};
+    static void renumber_explicit_ids(std::vector<ExplicitEvent>& evs,
+                                      std::vector<std::uint32_t>& slots);
+    /// Applies one explicit event whose allocation lives in `slot` (its owner, or kNone).
+    void apply_explicit(const ExplicitEvent& ev, std::uint32_t& slot, SimTime t);
     void apply_generated(const GenEvent& ev, std::vector<std::uint32_t>& owners, SimTime t,
                          bool free_on_event_cpu);
     void add_generator(std::unique_ptr<Generator> gen, bool free_on_event_cpu);
@@ -171,7 +183,13 @@ private:
     SimTime end_ = 0;
     unsigned next_cpu_ = 0;
     std::uint64_t kernel_rng_ = 0;
-    std::map<std::uint64_t, std::uint32_t> explicit_owner_; ///< explicit event id -> owner
+    IdMap<std::uint32_t> explicit_owner_; ///< events_file id -> owner
+    std::size_t explicit_next_ = 0;       ///< next event of sc_.workload.events
+    /// The in-memory list's ids, renumbered densely at construction (sc_ holds its own
+    /// copy): an id is a slot, reused after its free, so replay indexes a small vector.
+    std::vector<std::uint32_t> explicit_slots_;
+    std::unique_ptr<EventFileReader> event_file_; ///< sc_.workload.events_file, streamed
+    ExplicitEvent file_pending_;                  ///< its next event
     struct GeneratorState {
         std::unique_ptr<Generator> gen;
         GenEvent pending;

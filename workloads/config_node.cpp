@@ -284,7 +284,10 @@ bool needs_quotes(const ConfigNode& n) {
         std::isspace(static_cast<unsigned char>(s.back())))
         return true;
     static constexpr std::string_view kLead = "-?:,[]{}#&*!|>'\"%@`";
-    if (kLead.find(s.front()) != std::string_view::npos) return true;
+    // "-500" is a plain scalar (a '-' indicator needs a space after it): numbers stay
+    // numbers when echoed.
+    const bool negative_number = s.size() > 1 && s[0] == '-' && s[1] >= '0' && s[1] <= '9';
+    if (kLead.find(s.front()) != std::string_view::npos && !negative_number) return true;
     if (s.find(": ") != std::string::npos || s.find(" #") != std::string::npos) return true;
     for (char c : s)
         if (c == '\n' || c == '"' || c == '\\') return true;

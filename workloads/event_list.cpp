@@ -21,41 +21,6 @@ void append_int(std::string& out, T v, int base = 10) {
     out.append(b.data(), r.ptr);
 }
 
-std::string_view next_field(std::string_view& rest) {
-    std::size_t i = 0;
-    while (i < rest.size() && (rest[i] == ' ' || rest[i] == '\t')) ++i;
-    std::size_t j = i;
-    while (j < rest.size() && rest[j] != ' ' && rest[j] != '\t') ++j;
-    const std::string_view f = rest.substr(i, j - i);
-    rest.remove_prefix(j);
-    return f;
-}
-
-template <typename T>
-bool parse_int(std::string_view s, T& out, int base = 10) {
-    if (s.empty()) return false;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out, base);
-    return ec == std::errc{} && p == s.data() + s.size();
-}
-
-std::string shown(std::string_view s) {
-    std::string q = "'";
-    for (char c : s.substr(0, 40)) {
-        const auto u = static_cast<unsigned char>(c);
-        if (u < 0x20 || u >= 0x7f) {
-            static constexpr char kHex[] = "0123456789abcdef";
-            q += "\\x";
-            q += kHex[u >> 4];
-            q += kHex[u & 15];
-        } else {
-            q += c;
-        }
-    }
-    if (s.size() > 40) q += "...";
-    q += "'";
-    return q;
-}
-
 std::unique_ptr<std::istream> open_list(const std::filesystem::path& path) {
     auto in = std::make_unique<std::ifstream>(path, std::ios::binary);
     if (!*in) throw EventListError(path.string() + ": error: cannot open the event list");
@@ -126,6 +91,8 @@ void EventListReader::fail(std::uint64_t line, const std::string& message) const
     throw EventListError(source_ + ":" + std::to_string(line) + ": error: " + message);
 }
 
+// The lines after the magic one are the compact event form of workloads/SCENARIOS.md, read
+// by the same parser and checker as a scenario's event lists.
 bool EventListReader::next(ExplicitEvent& out) {
     TextLine tl;
     for (;;) {
@@ -147,68 +114,20 @@ bool EventListReader::next(ExplicitEvent& out) {
             text.remove_suffix(1);
         if (tl.too_long) fail(tl.number, "line too long");
         if (!seen_magic_) {
-            if (text != kEventListMagic) {
-                fail(tl.number, "expected the first line '" + std::string(kEventListMagic) +
-                                    "', got " + shown(text));
-            }
+            if (text != kEventListMagic)
+                fail(tl.number, "expected the first line '" + std::string(kEventListMagic) + "'");
             seen_magic_ = true;
             continue;
         }
-        std::string_view rest = text;
-        const std::string_view first = next_field(rest);
-        if (first.empty() || first[0] == '#') continue;
-        std::string_view f[6];
-        f[0] = first;
-        for (int i = 1; i < 6; ++i) f[i] = next_field(rest);
-        if (f[5].empty() || !next_field(rest).empty())
-            fail(tl.number, "expected 6 fields 'time_ns op id order gfp cpu', got " + shown(text));
         ExplicitEvent ev;
-        ev.line = tl.number;
-        if (!parse_int(f[0], ev.time_ns) || ev.time_ns < 0)
-            fail(tl.number, "bad time_ns " + shown(f[0]));
-        if (ev.time_ns < last_time_) {
-            fail(tl.number, "time " + std::string(f[0]) + " is before the previous event's (" +
-                                std::to_string(last_time_) + ")");
+        bool order_given = false;
+        try {
+            if (!parser_.parse(text, ev, order_given)) continue;
+            ev.line = static_cast<std::uint32_t>(tl.number);
+            checker_.check(ev, order_given);
+        } catch (const EventError& e) {
+            fail(tl.number, e.what());
         }
-        if (f[1] == "alloc") {
-            ev.op = ExplicitEvent::Alloc;
-        } else if (f[1] == "free") {
-            ev.op = ExplicitEvent::Free;
-        } else {
-            fail(tl.number, "bad op " + shown(f[1]) + " (alloc or free)");
-        }
-        if (!parse_int(f[2], ev.id)) fail(tl.number, "bad id " + shown(f[2]));
-        if (!parse_int(f[3], ev.order) || ev.order > kMaxTraceOrder) {
-            fail(tl.number,
-                 "bad order " + shown(f[3]) + " (0.." + std::to_string(kMaxTraceOrder) + ")");
-        }
-        std::uint32_t gfp = 0;
-        if (f[4].size() > 2 && f[4][0] == '0' && f[4][1] == 'x' &&
-            parse_int(f[4].substr(2), gfp, 16)) {
-            ev.gfp = gfp;
-        } else {
-            std::string bad;
-            const auto g = gfp_parse(f[4], &bad);
-            if (!g)
-                fail(tl.number, "bad gfp " + shown(f[4]) + " (unknown flag " + shown(bad) + ")");
-            ev.gfp = *g;
-        }
-        if (!parse_int(f[5], ev.cpu) || ev.cpu > 0xffff) fail(tl.number, "bad cpu " + shown(f[5]));
-        if (ev.op == ExplicitEvent::Alloc) {
-            if (!live_.emplace(ev.id, static_cast<std::uint8_t>(ev.order)).second)
-                fail(tl.number, "alloc of id " + std::to_string(ev.id) + ", which is still live");
-        } else {
-            const auto it = live_.find(ev.id);
-            if (it == live_.end())
-                fail(tl.number, "free of id " + std::to_string(ev.id) + ", which is not live");
-            if (it->second != ev.order) {
-                fail(tl.number, "free of id " + std::to_string(ev.id) + " with order " +
-                                    std::to_string(ev.order) + "; it was allocated with order " +
-                                    std::to_string(it->second));
-            }
-            live_.erase(it);
-        }
-        last_time_ = ev.time_ns;
         ++events_;
         out = ev;
         return true;

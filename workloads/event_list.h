@@ -5,6 +5,8 @@
 // file as a Generator stream. The format is documented in workloads/README.md.
 #pragma once
 
+#include "workloads/explicit_events.h"
+#include "workloads/ftrace_event.h"
 #include "workloads/generators.h"
 #include "workloads/line_reader.h"
 
@@ -80,8 +82,8 @@ private:
     std::unique_ptr<std::istream> owned_;
     std::string source_;
     LineReader lines_;
-    std::unordered_map<std::uint64_t, std::uint8_t> live_; ///< id -> order
-    std::int64_t last_time_ = 0;
+    EventLineParser parser_;
+    EventListChecker checker_{EventLimits{kMaxTraceOrder + 1}};
     std::uint64_t events_ = 0;
     bool seen_magic_ = false;
 };

@@ -118,7 +118,7 @@ TEST_CASE("explicit events replay exactly; frees of failed allocations are skipp
         e.time_ns = t;
         e.op = op;
         e.id = id;
-        e.order = order;
+        e.order = static_cast<std::uint8_t>(order);
         e.gfp = GFP_KERNEL;
         return e;
     };
