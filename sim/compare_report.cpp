@@ -7,26 +7,39 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace pagesim {
 
 namespace {
 
+// Decimals for a value of this magnitude: 1 from 100 up, 2 from 10, else 3 (-1: %g).
+int decimals(double v) {
+    const double a = std::fabs(v);
+    if (a >= 1e6 || (a > 0 && a < 1e-3)) return -1;
+    return a >= 100 ? 1 : a >= 10 ? 2 : 3;
+}
+
+std::string fixed(double v, int d) {
+    return d < 0 ? fmt::format("{:.3g}", v) : fmt::format("{:.{}f}", v, d);
+}
+
 // A value with few significant digits, right for tables of mixed magnitudes.
 std::string num(double v) {
     if (std::isnan(v)) return "-";
-    const double a = std::fabs(v);
-    if (a == 0) return "0";
-    if (a >= 1e6 || a < 1e-3) return fmt::format("{:.3g}", v);
-    if (a >= 100) return fmt::format("{:.1f}", v);
-    if (a >= 10) return fmt::format("{:.2f}", v);
-    return fmt::format("{:.3f}", v);
+    if (v == 0) return "0";
+    return fixed(v, decimals(v));
 }
 
 std::string cell(const MetricSummary& m, bool baseline) {
     std::string s = num(m.mean);
-    if (m.n > 1) s += " ±" + num(m.ci95);
+    // The interval at the mean's precision, and only where it does not round to nothing.
+    if (m.n > 1 && m.mean != 0) {
+        const int d = decimals(m.mean);
+        const std::string ci = fixed(m.ci95, d);
+        if (d < 0 ? m.ci95 > 1e-6 * std::fabs(m.mean) : std::stod(ci) != 0) s += " ±" + ci;
+    }
     if (baseline) return s;
     if (std::isnan(m.ratio)) return s + " (   n/a)";
     const double pct = (m.ratio - 1.0) * 100.0;
