@@ -32,17 +32,32 @@ bool PageAllocator::buddy_merge_likely(PageIdx page, PageIdx buddy, unsigned ord
     return find_buddy_page(buddy & page, order + 1, map_.info(page).zone) != kNoPage;
 }
 
+// Models compaction_capture(): hand a block that reached exactly the compactor's order to it,
+// unless that would pollute a CMA or isolated pageblock, or put a small block of a movable
+// pageblock under a non-movable owner.
+bool PageAllocator::compaction_capture(CaptureControl& capc, PageIdx page, unsigned order,
+                                       MigrateType mt) const {
+    if (capc.page != kNoPage || order != capc.order) return false;
+    if (mt == MIGRATE_CMA || mt == MIGRATE_ISOLATE) return false;
+    if (order < pageblock_order_ && mt == MIGRATE_MOVABLE) return false;
+    capc.page = page;
+    return true;
+}
+
 // Models __free_one_page(): merge with free buddies up to MAX_ORDER-1, never across
 // pageblocks of different types when either is not mergeable, then insert at head or tail.
 void PageAllocator::free_one_page_locked(Zone& zone, PageIdx page, unsigned order,
                                          MigrateType mt, FpiFlags fpi) {
     PageIdx buddy = page;
     const std::uint8_t zid = zone.id;
+    CaptureControl* const capc = zone.capc; // task_capc(): null unless a direct compactor waits
     if (mt != MIGRATE_ISOLATE) mod_zone_freepage_state(zone, std::int64_t{1} << order, mt);
 
     while (order + 1 < max_order_) {
-        // (compaction_capture would hand the page to a direct compactor here: the slow path
-        // does its capture through the SlowPath layer, see compaction.)
+        if (capc && compaction_capture(*capc, page, order, mt)) [[unlikely]] {
+            mod_zone_freepage_state(zone, -(std::int64_t{1} << order), mt);
+            return;
+        }
         buddy = page ^ (PageIdx{1} << order);
         if (find_buddy_page(page, order, zid) == kNoPage) break;
         if (order >= pageblock_order_) {
@@ -196,12 +211,18 @@ void PageAllocator::free_pages(Pfn pfn, unsigned order, unsigned cpu) {
     if (pi.order != order)
         throw AllocatorError("free_pages: pfn " + std::to_string(pfn) + " was allocated at order " +
                              std::to_string(pi.order) + ", freed at order " + std::to_string(order));
+    free_page_block(page, order, cpu);
+    check_after_op();
+}
+
+void PageAllocator::free_page_block(PageIdx page, unsigned order, unsigned cpu) {
+    PageInfo& pi = map_.info(page);
     cur_cpu_ = cpu;
-    if (tracer_) tracer_->mm_page_free(cpu, pfn, order);
+    if (tracer_) tracer_->mm_page_free(cpu, map_.page_to_pfn(page), order);
+    if (pi.flags & PG_onlru) lru_del_page(page);
     pi.flags = 0;
     pi.owner = 0;
     free_the_page(page, order, cpu);
-    check_after_op();
 }
 
 void PageAllocator::drain_pages(unsigned cpu, Zone* zone) {

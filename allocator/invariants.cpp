@@ -19,6 +19,7 @@ void PageAllocator::check_invariants() const {
     const std::size_t nz = all_zones_.size();
     std::vector<std::uint64_t> accounted(nz, 0); // free + pcp + allocated + isolated pages
     std::vector<std::array<std::uint64_t, kMaxOrderLimit>> heads(nz);
+    std::vector<std::uint64_t> isolated(nz, 0); // PG_isolated pages
     auto pfn_str = [&](PageIdx p) { return "pfn " + std::to_string(map_.page_to_pfn(p)); };
 
     // 1, 2, 13: one walk over the memmap: every block aligned, whole, inside one zone.
@@ -27,10 +28,17 @@ void PageAllocator::check_invariants() const {
         const PageInfo& pi = map_.info(p);
         const std::uint8_t kind = pi.flags & (PG_buddy | PG_pcp | PG_head | PG_reserved | PG_isolated);
         if (kind == PG_reserved || kind == PG_isolated) {
-            if (kind == PG_isolated && pi.zone != PageInfo::kNoZone) accounted[pi.zone]++;
+            if (kind == PG_isolated) {
+                if (pi.zone == PageInfo::kNoZone) fail(pfn_str(p) + " is isolated but has no zone");
+                accounted[pi.zone]++;
+                isolated[pi.zone]++;
+            }
+            if (pi.flags & PG_onlru) fail(pfn_str(p) + " is on an LRU but not allocated");
             ++p;
             continue;
         }
+        if ((pi.flags & PG_onlru) && kind != PG_head)
+            fail(pfn_str(p) + " is on an LRU but not an allocated head");
         if (kind != PG_buddy && kind != PG_pcp && kind != PG_head) {
             if (pi.zone != PageInfo::kNoZone)
                 fail(pfn_str(p) + " is neither free, on a pcp list, allocated nor reserved "
@@ -153,6 +161,21 @@ void PageAllocator::check_invariants() const {
         if (accounted[z.id] != z.managed_pages)
             fail(zn + ": " + std::to_string(accounted[z.id]) + " pages are free, cached, allocated or isolated but managed is " + std::to_string(z.managed_pages));
 
+        // Isolation: PG_isolated pages and MIGRATE_ISOLATE pageblocks match their counters.
+        if (isolated[z.id] != z.nr_isolated_pages)
+            fail(zn + ": " + std::to_string(isolated[z.id]) + " pages are PG_isolated but nr_isolated_pages is " + std::to_string(z.nr_isolated_pages));
+        {
+            int iso_blocks = 0;
+            for (Pfn pfn = z.zone_start_pfn & ~(pageblock_nr_pages_ - 1); pfn < z.zone_end_pfn(); pfn += pageblock_nr_pages_) {
+                const PageIdx p = map_.pfn_to_page(std::max(pfn, z.zone_start_pfn));
+                if (p == kNoPage || map_.info(p).zone != z.id) continue;
+                if (map_.get_pageblock_migratetype(p) == MIGRATE_ISOLATE) iso_blocks++;
+            }
+            if (iso_blocks != z.nr_isolate_pageblock)
+                fail(zn + ": " + std::to_string(iso_blocks) + " ISOLATE pageblocks but nr_isolate_pageblock " + std::to_string(z.nr_isolate_pageblock));
+        }
+        if (z.capc) fail(zn + ": a compaction capture is still armed outside the slow path");
+
         // 9: highatomic reserve.
         if (z.nr_reserved_highatomic % pageblock_nr_pages_)
             fail(zn + ": nr_reserved_highatomic is not a multiple of a pageblock");
@@ -178,6 +201,8 @@ void PageAllocator::check_invariants() const {
                 fail(zn + ": lowmem_reserve decreases");
         }
     }
+    check_lru_invariants();
+    if (slowpath_) slowpath_->check_invariants(*this);
 }
 
 } // namespace pagesim
