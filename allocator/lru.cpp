@@ -113,8 +113,9 @@ bool PageAllocator::on_lru(Pfn pfn) const {
 }
 
 // LRU invariants: every list member is an allocated head of this node with PG_onlru and the
-// list's kind; per-zone and per-node sizes match the lists; no PG_onlru block is off-list.
-void PageAllocator::check_lru_invariants() const {
+// list's kind; per-zone and per-node sizes match the lists; no PG_onlru block is off-list
+// (`flagged`: the PG_onlru heads check_invariants counted in its memmap walk).
+void PageAllocator::check_lru_invariants(std::uint64_t flagged) const {
     std::uint64_t listed = 0;
     std::vector<std::array<std::uint64_t, kNrLruKinds>> per_zone(all_zones_.size());
     for (const NodeData& node : nodes_) {
@@ -150,10 +151,6 @@ void PageAllocator::check_lru_invariants() const {
             throw AllocatorError("invariant violated: zone " + std::string(zone_name(z->type)) +
                                  " of node " + std::to_string(z->nid) +
                                  ": nr_lru disagrees with the lists");
-    std::uint64_t flagged = 0;
-    const auto n = static_cast<PageIdx>(map_.nr_pages());
-    for (PageIdx p = 0; p < n; ++p)
-        if ((map_.info(p).flags & (PG_head | PG_onlru)) == (PG_head | PG_onlru)) ++flagged;
     if (flagged != listed)
         throw AllocatorError("invariant violated: " + std::to_string(flagged) +
                              " blocks are flagged PG_onlru but the LRU lists hold " +

@@ -359,7 +359,7 @@ private:
     bool compaction_capture(CaptureControl& capc, PageIdx page, unsigned order,
                             MigrateType mt) const;
     void lru_account(const PageInfo& pi, std::int64_t sign);
-    void check_lru_invariants() const;
+    void check_lru_invariants(std::uint64_t flagged) const;
 
     unsigned order_to_pindex(MigrateType mt, unsigned order) const;
     unsigned pindex_to_order(unsigned pindex) const;

@@ -62,23 +62,23 @@ public:
         for (unsigned step = 0; step < cfg_.steps; ++step) {
             const unsigned op = pick(100);
             own_->cpu = pick(2);
-            if (op < 45 || own_->blocks.empty())
+            if (op < 50 || own_->blocks.empty())
                 do_alloc();
-            else if (op < 78)
+            else if (op < 75)
                 do_free();
-            else if (op < 82)
+            else if (op < 79)
                 pa_->mark_accessed(random_block());
-            else if (op < 84)
+            else if (op < 81)
                 own_->blocks[random_block()].dirty = true;
-            else if (op < 85)
+            else if (op < 82)
                 do_pin();
-            else if (op < 90)
+            else if (op < 88)
                 sp_->kswapd_step(0);
-            else if (op < 92)
+            else if (op < 90)
                 do_kcompactd();
-            else if (op < 94)
+            else if (op < 93)
                 do_contig();
-            else if (op < 95)
+            else if (op < 94)
                 free_contig();
             else if (op < 97)
                 do_cma();
@@ -147,7 +147,13 @@ private:
         if (!res) ++failures_;
     }
 
-    void do_free() { own_->free(random_block()); }
+    // A random pfn lands in large blocks more often than in small ones: free a large block
+    // only with probability 1/8 so that memory fills up and the slow path gets work.
+    void do_free() {
+        const Pfn p = random_block();
+        if (own_->blocks[p].order >= 4 && pick(8)) return;
+        own_->free(p);
+    }
 
     void do_pin() {
         const Pfn p = random_block();
@@ -212,6 +218,8 @@ private:
         CHECK(ev[PGMIGRATE_SUCCESS] > 0);
         CHECK(ev[COMPACTSTALL] > 0);
         CHECK(contig_ok_ > 0);
+        CHECK(ev[OOM_KILL] > 0);
+        CHECK(ev[ALLOCSTALL_DMA + 0u + ZONE_NORMAL] > 0);
         if (cfg_.swap) CHECK(ev[PSWPOUT] > 0);
     }
 
