@@ -72,6 +72,10 @@ std::uint64_t SlowPathModel::shrink_list(int nid, LruKind kind, std::uint64_t nr
             ev[PGACTIVATE] += n;
             continue;
         }
+        if (pi.flags & PG_pinned) { // long-term pinned: its references cannot be dropped
+            pa_.lru_rotate_page(p, false);
+            continue;
+        }
         if (kind == LruKind::Anon && free_swap_ < n) { // swap full: keep it (activate)
             pa_.lru_rotate_page(p, false);
             continue;
@@ -132,7 +136,7 @@ void SlowPathModel::shrink_node(int nid, detail::ScanControl& sc) {
             nr_file = (file >> p) * fp / (ap + fp);
         }
     }
-    while ((nr_file || nr_anon) && sc.nr_reclaimed < sc.nr_to_reclaim) {
+    while ((nr_file || nr_anon) && sc.nr_reclaimed - reclaimed_before < sc.nr_to_reclaim) {
         if (nr_anon) {
             const std::uint64_t n = std::min<std::uint64_t>(nr_anon, SWAP_CLUSTER_MAX);
             nr_anon -= n;

@@ -285,7 +285,6 @@ Pfn SlowPathModel::alloc_pages_slowpath(PageAllocator& pa, const AllocRequest& r
     std::uint64_t progress = 0;
     AllocFailure fail = why;
     PageIdx page = kNoPage;
-    bool give_up = false; // nopage without the __GFP_NOFAIL loop (panic, livelock guard)
 
     auto first_zone = [&] {
         ac.preferred_zone = nullptr;
@@ -322,8 +321,7 @@ Pfn SlowPathModel::alloc_pages_slowpath(PageAllocator& pa, const AllocRequest& r
         if (!nopage) {
             // retry:
             if (++rep.loops > cfg_.max_loops) {
-                fail = AllocFailure::Stuck;
-                give_up = true;
+                fail = AllocFailure::Stuck; // no __GFP_NOFAIL loop: the guard is final
                 break;
             }
             add_cost(cfg_.costs.retry_ns);
@@ -371,7 +369,6 @@ Pfn SlowPathModel::alloc_pages_slowpath(PageAllocator& pa, const AllocRequest& r
             if (page != kNoPage) break;
             if (no_victim) { // panic("System is deadlocked on memory")
                 fail = AllocFailure::OomNoVictim;
-                give_up = true;
                 break;
             }
             fail = AllocFailure::RetriesExhausted;
@@ -394,7 +391,6 @@ Pfn SlowPathModel::alloc_pages_slowpath(PageAllocator& pa, const AllocRequest& r
         }
         break;
     }
-    (void)give_up;
 
     Pfn pfn = kNoPfn;
     if (page != kNoPage) {
