@@ -91,10 +91,15 @@ void SlowPathModel::split_free_block_to_pageblocks(Zone& z, PageIdx block) {
 }
 
 // Models set_migratetype_isolate(): the pageblock becomes ISOLATE and its free pages leave
-// NR_FREE_PAGES.
+// NR_FREE_PAGES. Deliberate difference: isolating a HIGHATOMIC pageblock gives its
+// reservation back (nr_reserved_highatomic -= pageblock). 6.1 leaves the counter stale, so
+// that the zone keeps a phantom reserve for ever once alloc_contig_range has taken the
+// block (undo_isolate_page_range retypes it to the caller's migratetype).
 void SlowPathModel::set_migratetype_isolate(Zone& z, PageIdx block) {
     split_free_block_to_pageblocks(z, block);
     const MigrateType mt = pa_.page_map().get_pageblock_migratetype(block);
+    if (mt == MIGRATE_HIGHATOMIC)
+        z.nr_reserved_highatomic -= std::min(pa_.pageblock_nr_pages(), z.nr_reserved_highatomic);
     pa_.set_pageblock_migratetype(block, MIGRATE_ISOLATE);
     z.nr_isolate_pageblock++;
     const std::uint64_t nr = pa_.move_freepages_block(z, block, MIGRATE_ISOLATE, nullptr);

@@ -46,17 +46,21 @@ bool PageAllocator::compaction_capture(CaptureControl& capc, PageIdx page, unsig
 
 // Models __free_one_page(): merge with free buddies up to MAX_ORDER-1, never across
 // pageblocks of different types when either is not mergeable, then insert at head or tail.
-void PageAllocator::free_one_page_locked(Zone& zone, PageIdx page, unsigned order,
-                                         MigrateType mt, FpiFlags fpi) {
+// compaction_capture() is checked at every order as in the kernel; the loop is instantiated
+// twice so that zones without a waiting direct compactor pay one test per call, not per order.
+template <bool kCapture>
+void PageAllocator::free_one_page_impl(Zone& zone, PageIdx page, unsigned order, MigrateType mt,
+                                       FpiFlags fpi) {
     PageIdx buddy = page;
     const std::uint8_t zid = zone.id;
-    CaptureControl* const capc = zone.capc; // task_capc(): null unless a direct compactor waits
     if (mt != MIGRATE_ISOLATE) mod_zone_freepage_state(zone, std::int64_t{1} << order, mt);
 
     while (order + 1 < max_order_) {
-        if (capc && compaction_capture(*capc, page, order, mt)) [[unlikely]] {
-            mod_zone_freepage_state(zone, -(std::int64_t{1} << order), mt);
-            return;
+        if constexpr (kCapture) {
+            if (compaction_capture(*zone.capc, page, order, mt)) {
+                mod_zone_freepage_state(zone, -(std::int64_t{1} << order), mt);
+                return;
+            }
         }
         buddy = page ^ (PageIdx{1} << order);
         if (find_buddy_page(page, order, zid) == kNoPage) break;
@@ -77,6 +81,14 @@ void PageAllocator::free_one_page_locked(Zone& zone, PageIdx page, unsigned orde
     else
         to_tail = buddy != page && buddy_merge_likely(page, buddy, order);
     add_to_free_list(zone, page, order, mt, to_tail);
+}
+
+void PageAllocator::free_one_page_locked(Zone& zone, PageIdx page, unsigned order,
+                                         MigrateType mt, FpiFlags fpi) {
+    if (zone.capc) [[unlikely]] // task_capc(): a direct compactor of this zone waits
+        free_one_page_impl<true>(zone, page, order, mt, fpi);
+    else
+        free_one_page_impl<false>(zone, page, order, mt, fpi);
 }
 
 // Models __free_pages_ok() (the tail of __free_pages for orders the pcp does not take).
@@ -219,7 +231,7 @@ void PageAllocator::free_page_block(PageIdx page, unsigned order, unsigned cpu) 
     PageInfo& pi = map_.info(page);
     cur_cpu_ = cpu;
     if (tracer_) tracer_->mm_page_free(cpu, map_.page_to_pfn(page), order);
-    if (pi.flags & PG_onlru) lru_del_page(page);
+    if (pi.flags & PG_onlru) [[unlikely]] lru_del_page(page);
     pi.flags = 0;
     pi.owner = 0;
     free_the_page(page, order, cpu);

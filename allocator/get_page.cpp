@@ -214,9 +214,6 @@ AllocResult PageAllocator::alloc_pages(const AllocRequest& req) {
     } else if (slowpath_) {
         pfn = slowpath_->alloc_pages_slowpath(*this, req, ac, why);
         cur_cpu_ = req.cpu;
-        if (tracer_) tracer_->mm_page_alloc(req.cpu, pfn, req.order, req.gfp, ac.migratetype);
-        check_after_op();
-        return {pfn, pfn == kNoPfn ? why : AllocFailure::None, true};
     }
     if (tracer_) tracer_->mm_page_alloc(req.cpu, pfn, req.order, req.gfp, ac.migratetype);
     check_after_op();

@@ -63,7 +63,6 @@ std::string_view alloc_failure_name(AllocFailure f);
 struct AllocResult {
     Pfn pfn = kNoPfn;
     AllocFailure failure = AllocFailure::None;
-    bool slowpath = false; ///< the slow path ran: its per-call report describes this call
     explicit operator bool() const { return pfn != kNoPfn; }
 };
 
@@ -235,12 +234,13 @@ public:
     /// check_invariants() if debug checks are on and not suppressed (the slow path suppresses
     /// them while pages are in flight and checks once at the end of its public operation).
     void check_after_op() const {
-        if (opts_.debug_checks && !checks_suppressed_) check_invariants();
+        if (checks_on_) check_invariants();
     }
     /// Suppresses check_after_op(); returns the previous setting.
     bool suppress_checks(bool on) {
         const bool old = checks_suppressed_;
         checks_suppressed_ = on;
+        checks_on_ = opts_.debug_checks && !on;
         return old;
     }
     bool debug_checks() const { return opts_.debug_checks; }
@@ -358,6 +358,9 @@ private:
     PageIdx find_buddy_page(PageIdx page, unsigned order, std::uint8_t zone_id) const;
     bool compaction_capture(CaptureControl& capc, PageIdx page, unsigned order,
                             MigrateType mt) const;
+    template <bool kCapture>
+    void free_one_page_impl(Zone& zone, PageIdx page, unsigned order, MigrateType mt,
+                            FpiFlags fpi);
     void lru_account(const PageInfo& pi, std::int64_t sign);
     void check_lru_invariants(std::uint64_t flagged) const;
 
@@ -401,6 +404,7 @@ private:
     SlowPath* slowpath_ = nullptr;
     unsigned cur_cpu_ = 0;
     bool checks_suppressed_ = false;
+    bool checks_on_ = opts_.debug_checks; ///< debug_checks && !checks_suppressed_
 
     std::uint64_t shuffle_rng_; ///< splitmix64 state for page_alloc.shuffle
     std::uint64_t shuffle_rand_ = 0;

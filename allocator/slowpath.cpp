@@ -262,6 +262,7 @@ PageIdx SlowPathModel::may_oom(const AllocRequest& req, const AllocContext& ac, 
 Pfn SlowPathModel::alloc_pages_slowpath(PageAllocator& pa, const AllocRequest& req,
                                         AllocContext& ac_in, AllocFailure& why) {
     ScopedNoChecks no_checks(pa);
+    ++calls_;
     SlowPathReport rep;
     SlowPathReport* const outer = cur_;
     cur_ = &rep;

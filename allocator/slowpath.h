@@ -198,9 +198,11 @@ public:
 
     void set_listener(AgentListener* l) { listener_ = l; }
     const SlowPathConfig& config() const { return cfg_; }
-    /// The report of the most recent slow-path call (AllocResult::slowpath says whether the
-    /// last alloc_pages reached it).
+    /// The report of the most recent slow-path call.
     const SlowPathReport& last_report() const { return report_; }
+    /// Slow-path calls so far: an alloc_pages call reached the slow path iff this changed
+    /// across it (kept out of AllocResult so the fast path returns two registers).
+    std::uint64_t slowpath_calls() const { return calls_; }
     const std::vector<OomEvent>& oom_log() const { return oom_log_; }
     /// Free swap space in pages (anon reclaim uses it; the engine returns space with
     /// swap_free when swapped pages are faulted back in or their owner exits).
@@ -383,6 +385,7 @@ private:
     AgentListener* listener_ = nullptr;
     SlowPathReport report_;
     SlowPathReport* cur_ = nullptr; ///< the report of the slow-path call in progress
+    std::uint64_t calls_ = 0;
     std::vector<OomEvent> oom_log_;
     std::vector<CmaAreaState> cma_;
     std::vector<KswapdState> kswapd_;

@@ -72,9 +72,9 @@ TEST_CASE("direct reclaim frees the oldest unreferenced page cache first", "[rec
     REQUIRE(cache.size() > 3000);
     for (int i = 0; i < 5; ++i) pa.mark_accessed(cache[static_cast<std::size_t>(i)]);
     const std::uint64_t activate0 = pa.events()[PGACTIVATE];
-    AllocResult r;
-    REQUIRE(own.alloc(2, 0, GFP_HIGHUSER_MOVABLE, -1, &r) != kNoPfn);
-    CHECK(r.slowpath);
+    const std::uint64_t calls = sp.slowpath_calls();
+    REQUIRE(own.alloc(2, 0, GFP_HIGHUSER_MOVABLE) != kNoPfn);
+    CHECK(sp.slowpath_calls() == calls + 1);
     const SlowPathReport& rep = sp.last_report();
     CHECK(rep.direct_reclaim_stalls == 1);
     CHECK(rep.pages_reclaimed >= SWAP_CLUSTER_MAX);

@@ -47,9 +47,10 @@ TEST_CASE("an unmovable request fails in Normal while Movable has free pages", "
     CHECK(filled > 3000);
     const std::uint64_t stalls = ev_zone(f.pa, ALLOCSTALL_DMA, ZONE_NORMAL);
     // Again with __GFP_RETRY_MAYFAIL: reclaim finds nothing, the OOM killer may not run.
+    const std::uint64_t calls = f.sp.slowpath_calls();
     AllocResult r = f.alloc(1, 0, GFP_KERNEL | gfp::kRetryMayfail);
     REQUIRE(!r);
-    CHECK(r.slowpath);
+    CHECK(f.sp.slowpath_calls() == calls + 1);
     CHECK(r.failure == AllocFailure::RetriesExhausted);
     const SlowPathReport& rep = f.sp.last_report();
     // should_reclaim_retry() gives up at once: even with every reclaimable page (none) the
