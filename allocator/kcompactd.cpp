@@ -104,7 +104,9 @@ AgentStep SlowPathModel::kcompactd_step(int nid) {
         }
         step.again = true;
         step.cost_ns = cost_ns_ - c0;
-        if (!s.working && s.max_order > 0 && kcompactd_node_suitable(nid)) s.woken = true;
+        // kcompactd_work_requested() is evaluated again before sleeping: an order recorded
+        // while it worked (and higher than the one just done) runs at once.
+        if (!s.working && s.max_order > 0) s.woken = true;
         no_checks.release();
         after_op();
         return step;

@@ -401,6 +401,7 @@ Pfn SlowPathModel::alloc_pages_slowpath(PageAllocator& pa, const AllocRequest& r
     }
     why = fail;
     rep.failure = fail;
+    rep.warn = pfn == kNoPfn && !(gfp & gfp::kNowarn);
     rep.cost_ns = cost_ns_ - c0;
     rep.pages_scanned = ev[PGSCAN_DIRECT] - scan0;
     rep.pages_reclaimed = ev[PGSTEAL_DIRECT] - steal0;

@@ -104,6 +104,9 @@ struct SlowPathConfig {
 /// What one __alloc_pages_slowpath call did.
 struct SlowPathReport {
     AllocFailure failure = AllocFailure::None;
+    /// warn_alloc() would print "page allocation failure" (a failure without __GFP_NOWARN;
+    /// __GFP_NOWARN changes nothing else).
+    bool warn = false;
     std::uint64_t cost_ns = 0;
     unsigned loops = 0;                 ///< `goto retry` iterations
     unsigned direct_reclaim_stalls = 0; ///< try_to_free_pages calls (allocstall_*)

@@ -71,6 +71,7 @@ TEST_CASE("direct reclaim frees the oldest unreferenced page cache first", "[rec
     const std::vector<Pfn> cache = fill_cache(own, 1);
     REQUIRE(cache.size() > 3000);
     for (int i = 0; i < 5; ++i) pa.mark_accessed(cache[static_cast<std::size_t>(i)]);
+    pa.set_pinned(cache[5], true); // pinned: reclaim cannot drop it either
     const std::uint64_t activate0 = pa.events()[PGACTIVATE];
     const std::uint64_t calls = sp.slowpath_calls();
     REQUIRE(own.alloc(2, 0, GFP_HIGHUSER_MOVABLE) != kNoPfn);
@@ -84,11 +85,13 @@ TEST_CASE("direct reclaim frees the oldest unreferenced page cache first", "[rec
     // allocstall_* counts the request's class zone: Movable for GFP_HIGHUSER_MOVABLE.
     CHECK(ev_zone(pa, ALLOCSTALL_DMA, ZONE_MOVABLE) == 1);
     CHECK(ev_zone(pa, ALLOCSTALL_DMA, ZONE_NORMAL) == 0);
-    // The reclaimed pages are the oldest ones, minus the five that got a second chance.
-    std::vector<Pfn> expect(cache.begin() + 5,
-                            cache.begin() + 5 + static_cast<long>(own.reclaimed.size()));
+    // The reclaimed pages are the oldest ones, minus the five that got a second chance and
+    // the pinned one.
+    std::vector<Pfn> expect(cache.begin() + 6,
+                            cache.begin() + 6 + static_cast<long>(own.reclaimed.size()));
     CHECK(own.reclaimed == expect);
-    for (int i = 0; i < 5; ++i) CHECK(own.blocks.count(cache[static_cast<std::size_t>(i)]));
+    for (int i = 0; i < 6; ++i) CHECK(own.blocks.count(cache[static_cast<std::size_t>(i)]));
+    CHECK(!rep.warn);
     CHECK(pa.events()[PGACTIVATE] == activate0 + 5);
     own.check_records();
 }

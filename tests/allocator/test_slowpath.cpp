@@ -116,7 +116,11 @@ TEST_CASE("__GFP_NORETRY, __GFP_RETRY_MAYFAIL and non-blocking requests are not 
     fill_normal(f.own, 2);
     AllocResult r = f.alloc(3, 0, GFP_KERNEL | gfp::kNoretry);
     CHECK(r.failure == AllocFailure::NoRetry);
+    CHECK(f.sp.last_report().warn);
     CHECK(f.sp.last_report().loops == 1);
+    f.alloc(3, 0, GFP_KERNEL | gfp::kNoretry | gfp::kNowarn);
+    CHECK(f.sp.last_report().failure == AllocFailure::NoRetry); // NOWARN: same outcome
+    CHECK(!f.sp.last_report().warn);
     CHECK(f.sp.last_report().direct_reclaim_stalls == 1);
     const std::uint64_t stalls = ev_zone(f.pa, ALLOCSTALL_DMA, ZONE_NORMAL);
     r = f.alloc(3, 0, GFP_NOWAIT);

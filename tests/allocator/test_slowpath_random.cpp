@@ -212,15 +212,18 @@ private:
             CHECK(z->nr_isolated_pages == 0);
             CHECK(z->nr_isolate_pageblock == 0);
         }
-        const VmEvents& ev = pa_->events();
-        CHECK(failures_ > 0);
-        CHECK(ev[PGSTEAL_DIRECT] + ev[PGSTEAL_KSWAPD] > 0);
-        CHECK(ev[PGMIGRATE_SUCCESS] > 0);
-        CHECK(ev[COMPACTSTALL] > 0);
-        CHECK(contig_ok_ > 0);
-        CHECK(ev[OOM_KILL] > 0);
-        CHECK(ev[ALLOCSTALL_DMA + 0u + ZONE_NORMAL] > 0);
-        if (cfg_.swap) CHECK(ev[PSWPOUT] > 0);
+        // The pressure statistics need the full-length run (the asan preset scales it down).
+        if (cfg_.steps >= 10000) {
+            const VmEvents& ev = pa_->events();
+            CHECK(failures_ > 0);
+            CHECK(ev[PGSTEAL_DIRECT] + ev[PGSTEAL_KSWAPD] > 0);
+            CHECK(ev[PGMIGRATE_SUCCESS] > 0);
+            CHECK(ev[COMPACTSTALL] > 0);
+            CHECK(contig_ok_ > 0);
+            CHECK(ev[OOM_KILL] > 0);
+            CHECK(ev[ALLOCSTALL_DMA + 0u + ZONE_NORMAL] > 0);
+            if (cfg_.swap) CHECK(ev[PSWPOUT] > 0);
+        }
     }
 
     Config cfg_;
