@@ -4,6 +4,7 @@
 // start and the free scanner falling from its end (cached positions, pageblock skip hints),
 // direct compaction with capture. The fast searches (fast_find_migrateblock,
 // fast_isolate_freepages) are not modelled: both scanners are linear.
+#include "allocator/proc_fs.h"
 #include "allocator/slowpath_internal.h"
 
 #include <algorithm>
@@ -21,19 +22,11 @@ Pfn pageblock_end(Pfn pfn, std::uint64_t nr) {
 }
 } // namespace
 
-// Models fill_contig_page_info() + __fragmentation_index().
+// Models __fragmentation_index() (order >= MAX_ORDER warns and answers 0); the formula is
+// the one /sys/kernel/debug/extfrag/extfrag_index prints (proc_fs.cpp).
 int SlowPathModel::fragmentation_index(const Zone& z, unsigned order) const {
-    std::uint64_t total_blocks = 0, free_pages = 0, suitable = 0;
-    for (unsigned o = 0; o < pa_.max_order(); ++o) {
-        const std::uint64_t blocks = z.free_area[o].nr_free;
-        total_blocks += blocks;
-        free_pages += blocks << o;
-        if (o >= order) suitable += blocks << (o - order);
-    }
-    if (order >= pa_.max_order() || total_blocks == 0) return 0;
-    if (suitable) return -1000;
-    const std::uint64_t requested = std::uint64_t{1} << order;
-    return 1000 - static_cast<int>((1000 + free_pages * 1000 / requested) / total_blocks);
+    if (order >= pa_.max_order()) return 0;
+    return pagesim::fragmentation_index(pa_, z, order);
 }
 
 // Models extfrag_for_order().

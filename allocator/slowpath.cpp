@@ -318,7 +318,9 @@ Pfn SlowPathModel::alloc_pages_slowpath(PageAllocator& pa, const AllocRequest& r
         }
     }
 
-    while (page == kNoPage) {
+    // With no eligible zone at all nothing can ever succeed: fail even for __GFP_NOFAIL
+    // (the kernel would spin in its nopage loop).
+    while (page == kNoPage && ac.preferred_zone) {
         if (!nopage) {
             // retry:
             if (++rep.loops > cfg_.max_loops) {

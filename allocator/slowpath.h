@@ -6,6 +6,20 @@
 // AgentListener. Implemented in slowpath.cpp, reclaim.cpp, kswapd.cpp, compaction.cpp,
 // migrate.cpp, kcompactd.cpp, contig.cpp, cma.cpp and oom.cpp.
 #pragma once
+//
+// Deliberate differences from 6.1 (each named where it is implemented):
+// - LRU aging is one second-chance (CLOCK) list per kind instead of active/inactive lists;
+//   anon/file scan balance is swappiness with equal costs; reclaim throttling is one
+//   writeback wait for a pass that met only dirty pages; throttle_direct_reclaim (waiting
+//   for kswapd below the pfmemalloc reserve) is not modelled.
+// - Compaction scanners are linear (no fast_find_migrateblock / fast_isolate_freepages);
+//   allocated blocks of order > 0 count as compound (THP) and are only moved by
+//   alloc_contig_range; kcompactd compacts one zone per step.
+// - The OOM victim is chosen here (oom_badness over OwnerHooks::oom_candidates) and its
+//   memory is freed synchronously by OwnerHooks::oom_kill (the oom_reaper at once).
+// - Isolating a HIGHATOMIC pageblock for alloc_contig_range returns its reservation.
+// - The retry loop stops after SlowPathConfig::max_loops with AllocFailure::Stuck where the
+//   kernel would loop for ever waiting for other tasks.
 
 #include "allocator/page_allocator.h"
 #include "allocator/page_owner.h"

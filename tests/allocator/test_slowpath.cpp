@@ -239,3 +239,12 @@ TEST_CASE("gfp_to_alloc_flags follows the 6.1.y backports (E4a)", "[slowpath]") 
     CHECK(r);
     CHECK(z.nr_reserved_highatomic == f.pa.pageblock_nr_pages());
 }
+
+TEST_CASE("a request with no eligible zone fails at once, even with __GFP_NOFAIL", "[slowpath]") {
+    Fixture f;
+    // GFP_DMA on a machine whose DMA zone is empty: nothing can ever satisfy it.
+    const AllocResult r = f.alloc(1, 0, GFP_DMA | GFP_KERNEL | gfp::kNofail);
+    CHECK(r.failure == AllocFailure::NoZone);
+    CHECK(f.sp.last_report().loops == 0);
+    CHECK(f.sp.last_report().direct_reclaim_stalls == 0);
+}
