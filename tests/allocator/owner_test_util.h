@@ -153,6 +153,8 @@ public:
 
     void migrated(Pfn old_pfn, Pfn new_pfn, unsigned order, std::uint32_t owner) override {
         const auto it = blocks.find(old_pfn);
+        INFO("migrated " << old_pfn << " -> " << new_pfn << " order " << order << " owner "
+                         << owner);
         REQUIRE(it != blocks.end());
         REQUIRE(it->second.order == order);
         REQUIRE(it->second.proc == owner);

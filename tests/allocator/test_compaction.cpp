@@ -111,6 +111,8 @@ TEST_CASE("direct compaction makes an order-9 block and leaves pinned pages alon
     CHECK(huge >= 1536); // not a pageblock holding a pinned page
     const SlowPathReport& rep = sp.last_report();
     CHECK(rep.compaction_stalls == 1);
+    CHECK(rep.captured); // the freed block was handed over by compaction_capture()
+    CHECK(rep.compact_result == CompactResult::Success);
     CHECK(rep.pages_migrated > 0);
     CHECK(rep.direct_reclaim_stalls == 0); // costly + movable: compaction first
     CHECK(pa.events()[COMPACTSTALL] == 1);
@@ -182,4 +184,39 @@ TEST_CASE("a zone that is not contiguous pays the pageblock validity cost", "[co
         CHECK(pa.events()[PGMIGRATE_SUCCESS] > 0);
     }
     CHECK(cost[0] > cost[1]);
+}
+
+TEST_CASE("a fragmenting fallback wakes kswapd; its boosted pass wakes kcompactd",
+          "[compaction][kswapd]") {
+    AllocatorOptions o;
+    o.debug_checks = false;
+    PageAllocator pa(make_simple_layout(65536, 1, 0, 11, ZONE_DMA32), o);
+    Zone& z = only_zone(pa);
+    // Movable pages everywhere, every fourth page freed: only order-0 MOVABLE blocks remain.
+    TestOwners own(pa); // no slow path yet: the set-up must not wake anything
+    pa.zero_watermarks();
+    while (own.alloc(1, 0, GFP_HIGHUSER_MOVABLE) != kNoPfn) {}
+    pa.drain_all_pages();
+    while (own.alloc(1, 0, GFP_HIGHUSER_MOVABLE) != kNoPfn) {}
+    REQUIRE(own.blocks.size() == 65536);
+    for (Pfn p = 0; p < 65536; p += 4) own.free(p);
+    pa.drain_all_pages();
+    pa.setup_per_zone_wmarks();
+    pa.setup_per_zone_lowmem_reserve();
+    SlowPathModel sp(pa, own);
+    TestListener lis;
+    sp.set_listener(&lis);
+    REQUIRE(own.alloc(2, 0, GFP_KERNEL) != kNoPfn); // fast path: fallback, boost, wake
+    CHECK(z.watermark_boost == 512);
+    CHECK(lis.kswapd == std::vector<int>{0});
+    CHECK(sp.slowpath_calls() == 0);
+    run_kswapd(sp, 0);
+    CHECK(z.watermark_boost == 0);               // paid back (nothing to reclaim here)
+    CHECK(lis.kcompactd == std::vector<int>{0}); // woken at pageblock_order after a boost
+    CHECK(sp.fragmentation_index(z, 9) > 500);
+    while (sp.kcompactd_runnable(0)) sp.kcompactd_step(0);
+    CHECK(pa.events()[KCOMPACTD_WAKE] == 1);
+    CHECK(sp.fragmentation_index(z, 9) == -1000);
+    pa.check_invariants();
+    own.check_records();
 }
