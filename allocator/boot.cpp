@@ -109,7 +109,8 @@ void PageAllocator::build_zones(const Layout& layout) {
     const std::size_t nzones = layout.nodes.size() * layout.zone_types.size();
     if (nzones >= PageInfo::kNoZone) throw AllocatorError("too many zones");
     const std::size_t heads_per_zone = kMaxOrderLimit * kMigrateTypes + ncpus_ * NR_PCP_LISTS;
-    map_.init(present, section_shift, pageblock_order_, nzones * heads_per_zone);
+    map_.init(present, section_shift, pageblock_order_,
+              nzones * heads_per_zone + layout.nodes.size() * kNrLruKinds);
 
     // Is ZONE_MOVABLE carved from HIGHMEM (is_highmem_idx() for Movable)?
     const bool movable_is_highmem = layout.movable_zone == ZONE_HIGHMEM;
@@ -147,6 +148,9 @@ void PageAllocator::build_zones(const Layout& layout) {
             node.zones.push_back(&z);
         }
     }
+
+    for (NodeData& node : nodes_) // the LRU list heads follow the zones' heads
+        for (PageList& l : node.lru) l.init(map_.link_base(), map_.head_node(head++));
 
     // page_zone() for every present page, from the layout's membership ranges.
     for (const ZoneMembership& m : layout.membership) {

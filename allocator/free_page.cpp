@@ -32,17 +32,36 @@ bool PageAllocator::buddy_merge_likely(PageIdx page, PageIdx buddy, unsigned ord
     return find_buddy_page(buddy & page, order + 1, map_.info(page).zone) != kNoPage;
 }
 
+// Models compaction_capture(): hand a block that reached exactly the compactor's order to it,
+// unless that would pollute a CMA or isolated pageblock, or put a small block of a movable
+// pageblock under a non-movable owner.
+bool PageAllocator::compaction_capture(CaptureControl& capc, PageIdx page, unsigned order,
+                                       MigrateType mt) const {
+    if (capc.page != kNoPage || order != capc.order) return false;
+    if (mt == MIGRATE_CMA || mt == MIGRATE_ISOLATE) return false;
+    if (order < pageblock_order_ && mt == MIGRATE_MOVABLE) return false;
+    capc.page = page;
+    return true;
+}
+
 // Models __free_one_page(): merge with free buddies up to MAX_ORDER-1, never across
 // pageblocks of different types when either is not mergeable, then insert at head or tail.
-void PageAllocator::free_one_page_locked(Zone& zone, PageIdx page, unsigned order,
-                                         MigrateType mt, FpiFlags fpi) {
+// compaction_capture() is checked at every order as in the kernel; the loop is instantiated
+// twice so that zones without a waiting direct compactor pay one test per call, not per order.
+template <bool kCapture>
+void PageAllocator::free_one_page_impl(Zone& zone, PageIdx page, unsigned order, MigrateType mt,
+                                       FpiFlags fpi) {
     PageIdx buddy = page;
     const std::uint8_t zid = zone.id;
     if (mt != MIGRATE_ISOLATE) mod_zone_freepage_state(zone, std::int64_t{1} << order, mt);
 
     while (order + 1 < max_order_) {
-        // (compaction_capture would hand the page to a direct compactor here: the slow path
-        // does its capture through the SlowPath layer, see compaction.)
+        if constexpr (kCapture) {
+            if (compaction_capture(*zone.capc, page, order, mt)) {
+                mod_zone_freepage_state(zone, -(std::int64_t{1} << order), mt);
+                return;
+            }
+        }
         buddy = page ^ (PageIdx{1} << order);
         if (find_buddy_page(page, order, zid) == kNoPage) break;
         if (order >= pageblock_order_) {
@@ -62,6 +81,14 @@ void PageAllocator::free_one_page_locked(Zone& zone, PageIdx page, unsigned orde
     else
         to_tail = buddy != page && buddy_merge_likely(page, buddy, order);
     add_to_free_list(zone, page, order, mt, to_tail);
+}
+
+void PageAllocator::free_one_page_locked(Zone& zone, PageIdx page, unsigned order,
+                                         MigrateType mt, FpiFlags fpi) {
+    if (zone.capc) [[unlikely]] // task_capc(): a direct compactor of this zone waits
+        free_one_page_impl<true>(zone, page, order, mt, fpi);
+    else
+        free_one_page_impl<false>(zone, page, order, mt, fpi);
 }
 
 // Models __free_pages_ok() (the tail of __free_pages for orders the pcp does not take).
@@ -196,12 +223,18 @@ void PageAllocator::free_pages(Pfn pfn, unsigned order, unsigned cpu) {
     if (pi.order != order)
         throw AllocatorError("free_pages: pfn " + std::to_string(pfn) + " was allocated at order " +
                              std::to_string(pi.order) + ", freed at order " + std::to_string(order));
+    free_page_block(page, order, cpu);
+    check_after_op();
+}
+
+void PageAllocator::free_page_block(PageIdx page, unsigned order, unsigned cpu) {
+    PageInfo& pi = map_.info(page);
     cur_cpu_ = cpu;
-    if (tracer_) tracer_->mm_page_free(cpu, pfn, order);
+    if (tracer_) tracer_->mm_page_free(cpu, map_.page_to_pfn(page), order);
+    if (pi.flags & PG_onlru) [[unlikely]] lru_del_page(page);
     pi.flags = 0;
     pi.owner = 0;
     free_the_page(page, order, cpu);
-    check_after_op();
 }
 
 void PageAllocator::drain_pages(unsigned cpu, Zone* zone) {

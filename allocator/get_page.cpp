@@ -16,6 +16,12 @@ std::string_view alloc_failure_name(AllocFailure f) {
     case AllocFailure::NoZone: return "no eligible zone";
     case AllocFailure::Watermark: return "below watermark in every eligible zone";
     case AllocFailure::NoPage: return "no free block of this order";
+    case AllocFailure::NoReclaim: return "may not direct-reclaim";
+    case AllocFailure::NoRetry: return "__GFP_NORETRY";
+    case AllocFailure::Costly: return "costly order without __GFP_RETRY_MAYFAIL";
+    case AllocFailure::RetriesExhausted: return "reclaim and compaction retries exhausted";
+    case AllocFailure::OomNoVictim: return "out of memory and no killable process";
+    case AllocFailure::Stuck: return "slow path loop limit reached (would livelock)";
     }
     return "?";
 }

@@ -19,6 +19,8 @@ void PageAllocator::check_invariants() const {
     const std::size_t nz = all_zones_.size();
     std::vector<std::uint64_t> accounted(nz, 0); // free + pcp + allocated + isolated pages
     std::vector<std::array<std::uint64_t, kMaxOrderLimit>> heads(nz);
+    std::vector<std::uint64_t> isolated(nz, 0); // PG_isolated pages
+    std::uint64_t onlru = 0;                    // allocated heads flagged PG_onlru
     auto pfn_str = [&](PageIdx p) { return "pfn " + std::to_string(map_.page_to_pfn(p)); };
 
     // 1, 2, 13: one walk over the memmap: every block aligned, whole, inside one zone.
@@ -27,9 +29,18 @@ void PageAllocator::check_invariants() const {
         const PageInfo& pi = map_.info(p);
         const std::uint8_t kind = pi.flags & (PG_buddy | PG_pcp | PG_head | PG_reserved | PG_isolated);
         if (kind == PG_reserved || kind == PG_isolated) {
-            if (kind == PG_isolated && pi.zone != PageInfo::kNoZone) accounted[pi.zone]++;
+            if (kind == PG_isolated) {
+                if (pi.zone == PageInfo::kNoZone) fail(pfn_str(p) + " is isolated but has no zone");
+                accounted[pi.zone]++;
+                isolated[pi.zone]++;
+            }
+            if (pi.flags & PG_onlru) fail(pfn_str(p) + " is on an LRU but not allocated");
             ++p;
             continue;
+        }
+        if (pi.flags & PG_onlru) {
+            if (kind != PG_head) fail(pfn_str(p) + " is on an LRU but not an allocated head");
+            ++onlru;
         }
         if (kind != PG_buddy && kind != PG_pcp && kind != PG_head) {
             if (pi.zone != PageInfo::kNoZone)
@@ -153,17 +164,27 @@ void PageAllocator::check_invariants() const {
         if (accounted[z.id] != z.managed_pages)
             fail(zn + ": " + std::to_string(accounted[z.id]) + " pages are free, cached, allocated or isolated but managed is " + std::to_string(z.managed_pages));
 
+        // Isolation: PG_isolated pages and MIGRATE_ISOLATE pageblocks match their counters.
+        if (isolated[z.id] != z.nr_isolated_pages)
+            fail(zn + ": " + std::to_string(isolated[z.id]) + " pages are PG_isolated but nr_isolated_pages is " + std::to_string(z.nr_isolated_pages));
+        if (z.capc) fail(zn + ": a compaction capture is still armed outside the slow path");
+
         // 9: highatomic reserve.
         if (z.nr_reserved_highatomic % pageblock_nr_pages_)
             fail(zn + ": nr_reserved_highatomic is not a multiple of a pageblock");
         if (z.nr_reserved_highatomic > z.managed_pages / 100 + 2 * pageblock_nr_pages_)
             fail(zn + ": nr_reserved_highatomic above its limit");
         std::uint64_t ha_blocks = 0;
+        int iso_blocks = 0;
         for (Pfn pfn = z.zone_start_pfn & ~(pageblock_nr_pages_ - 1); pfn < z.zone_end_pfn(); pfn += pageblock_nr_pages_) {
             const PageIdx p = map_.pfn_to_page(std::max(pfn, z.zone_start_pfn));
             if (p == kNoPage || map_.info(p).zone != z.id) continue;
-            if (map_.get_pageblock_migratetype(p) == MIGRATE_HIGHATOMIC) ha_blocks++;
+            const MigrateType bt = map_.get_pageblock_migratetype(p);
+            if (bt == MIGRATE_HIGHATOMIC) ha_blocks++;
+            if (bt == MIGRATE_ISOLATE) iso_blocks++;
         }
+        if (iso_blocks != z.nr_isolate_pageblock)
+            fail(zn + ": " + std::to_string(iso_blocks) + " ISOLATE pageblocks but nr_isolate_pageblock " + std::to_string(z.nr_isolate_pageblock));
         if (ha_blocks * pageblock_nr_pages_ != z.nr_reserved_highatomic)
             fail(zn + ": " + std::to_string(ha_blocks) + " HIGHATOMIC pageblocks but nr_reserved_highatomic " + std::to_string(z.nr_reserved_highatomic));
 
@@ -178,6 +199,8 @@ void PageAllocator::check_invariants() const {
                 fail(zn + ": lowmem_reserve decreases");
         }
     }
+    check_lru_invariants(onlru);
+    if (slowpath_) slowpath_->check_invariants(*this);
 }
 
 } // namespace pagesim

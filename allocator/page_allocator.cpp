@@ -105,14 +105,20 @@ void PageAllocator::set_owner(Pfn pfn, std::uint32_t owner) {
 // Models split_page(): each page of the block becomes its own order-0 allocation.
 void PageAllocator::split_page(Pfn pfn, unsigned order) {
     const PageIdx head = allocated_head(map_, map_.pfn_to_page(pfn), pfn, "split_page");
-    const PageInfo h = map_.info(head);
-    if (h.order != order)
+    if (map_.info(head).order != order)
         throw AllocatorError("split_page: pfn " + std::to_string(pfn) + " has order " +
-                             std::to_string(h.order) + ", not " + std::to_string(order));
+                             std::to_string(map_.info(head).order) + ", not " +
+                             std::to_string(order));
+    // A block on an LRU leaves it whole and each page rejoins the same list (pagesim's
+    // choice: the kernel only splits non-LRU kernel allocations).
+    const bool lru = map_.info(head).flags & PG_onlru;
+    if (lru) lru_del_page(head);
+    const PageInfo h = map_.info(head);
     for (PageIdx i = 0; i < (PageIdx{1} << order); ++i) {
         PageInfo& pi = map_.info(head + i);
         pi = h;
         pi.order = 0;
+        if (lru) lru_add_page(head + i, static_cast<LruKind>(h.mt & kLruKindMask), false);
     }
     check_after_op();
 }

@@ -25,6 +25,12 @@ namespace pagesim {
 inline constexpr std::uint64_t kAllNodes = ~std::uint64_t{0};
 inline constexpr unsigned kMaxNodes = 32;
 
+/// Task context bits of a request (the parts of `current` the slow path reads).
+inline constexpr std::uint8_t kTaskMemalloc = 1;  ///< PF_MEMALLOC: reclaim context, may use reserves
+inline constexpr std::uint8_t kTaskRealtime = 2;  ///< rt_task() in task context: ALLOC_MIN_RESERVE
+inline constexpr std::uint8_t kTaskOomVictim = 4; ///< tsk_is_oom_victim(): ALLOC_OOM
+inline constexpr std::uint8_t kTaskKthread = 8;   ///< PF_KTHREAD: no compaction capture
+
 /// One allocation request (the arguments of __alloc_pages plus the simulator's context).
 struct AllocRequest {
     GfpFlags gfp = GFP_KERNEL;
@@ -33,6 +39,7 @@ struct AllocRequest {
     int nid = -1;                     ///< preferred node; -1 = the CPU's node
     std::uint64_t nodemask = kAllNodes; ///< allowed nodes (mempolicy bind), bit per node
     std::uint32_t owner = 0;          ///< owner record stored on the head page
+    std::uint8_t task_flags = 0;      ///< kTask* bits of the requesting task
 };
 
 /// Why the fast path returned no page.
@@ -43,6 +50,13 @@ enum class AllocFailure : std::uint8_t {
     NoZone,        ///< no populated zone is eligible (zonelist, highest_zoneidx, nodemask)
     Watermark,     ///< every eligible zone failed its watermark check
     NoPage,        ///< a zone passed its watermark but had no free block of this order
+    // Slow-path outcomes (SlowPath reports the details of the call):
+    NoReclaim,   ///< no __GFP_DIRECT_RECLAIM (GFP_ATOMIC/NOWAIT) or PF_MEMALLOC: no reclaim
+    NoRetry,     ///< __GFP_NORETRY after one round of reclaim and compaction
+    Costly,      ///< order > PAGE_ALLOC_COSTLY_ORDER without __GFP_RETRY_MAYFAIL
+    RetriesExhausted, ///< reclaim/compaction retries gave up and the OOM killer may not run
+    OomNoVictim, ///< OOM with nothing to kill (the kernel panics: "System is deadlocked")
+    Stuck,       ///< the retry loop hit SlowPathConfig::max_loops (NOFAIL/NOFS livelock)
 };
 std::string_view alloc_failure_name(AllocFailure f);
 
@@ -65,6 +79,9 @@ struct NodeData {
     std::array<std::int64_t, NR_VM_NODE_STAT_ITEMS> vm_stat{};
     std::uint64_t totalreserve_pages = 0;
     int kswapd_failures = 0;
+    /// Node LRU lists by LruKind: head = most recently added, reclaim scans from the tail.
+    std::array<PageList, kNrLruKinds> lru;
+    std::array<std::uint64_t, kNrLruKinds> nr_lru{}; ///< pages on each list
 };
 
 /// struct alloc_context.
@@ -89,6 +106,8 @@ public:
     /// wakeup_kswapd(): rmqueue calls it after a boosting fallback (ZONE_BOOSTED_WATERMARK).
     virtual void wakeup_kswapd(PageAllocator& /*pa*/, Zone& /*zone*/, GfpFlags /*gfp*/,
                                unsigned /*order*/, unsigned /*highest_zoneidx*/) {}
+    /// Extra invariants of the slow path's own state (CMA bitmaps...); throws AllocatorError.
+    virtual void check_invariants(const PageAllocator& /*pa*/) const {}
 };
 
 struct AllocatorOptions {
@@ -143,6 +162,21 @@ public:
     void set_pinned(Pfn pfn, bool pinned);
     void set_owner(Pfn pfn, std::uint32_t owner);
 
+    // ---- LRU lists (lru.cpp) -----------------------------------------------------------
+    /// lru_cache_add(): links an allocated head on its node's `kind` list (newest end,
+    /// unreferenced). Throws if pfn is not an allocated head or is already on an LRU.
+    void lru_add(Pfn pfn, LruKind kind);
+    /// Unlinks an allocated head from its LRU (throws if it is on none). Freeing a block
+    /// that is on an LRU unlinks it automatically.
+    void lru_del(Pfn pfn);
+    /// folio_mark_accessed(): sets the referenced bit (no-op for blocks on no LRU).
+    void mark_accessed(Pfn pfn);
+    bool on_lru(Pfn pfn) const;
+    /// zone_reclaimable_pages(): file LRU pages, plus anon pages when `anon` (swap space).
+    std::uint64_t zone_reclaimable_pages(const Zone& z, bool anon) const {
+        return z.nr_lru[static_cast<unsigned>(LruKind::File)] +
+               (anon ? z.nr_lru[static_cast<unsigned>(LruKind::Anon)] : 0);
+    }
     /// drain_all_pages(zone or all zones): every CPU's lists back to the buddy.
     void drain_all_pages(Zone* zone = nullptr);
     /// drain_local_pages(): one CPU's lists of one zone (or all zones).
@@ -199,6 +233,19 @@ public:
     /// Walks every list and recounts everything (spec §9). Throws AllocatorError with a
     /// description of the first violated invariant.
     void check_invariants() const;
+    /// check_invariants() if debug checks are on and not suppressed (the slow path suppresses
+    /// them while pages are in flight and checks once at the end of its public operation).
+    void check_after_op() const {
+        if (checks_on_) check_invariants();
+    }
+    /// Suppresses check_after_op(); returns the previous setting.
+    bool suppress_checks(bool on) {
+        const bool old = checks_suppressed_;
+        checks_suppressed_ = on;
+        checks_on_ = opts_.debug_checks && !on;
+        return old;
+    }
+    bool debug_checks() const { return opts_.debug_checks; }
 
     // ---- Kernel internals, public for the slow path, compaction and tests ------------
     /// gfp_zone() as a kernel zone index for this config; false for GFP_ZONES_BUG.
@@ -232,6 +279,9 @@ public:
                               FpiFlags fpi);
     /// Takes a free block off its buddy list (del_page_from_free_list) without accounting.
     void del_page_from_free_list(Zone& zone, PageIdx page, unsigned order);
+    /// add_to_free_list(): a free block onto `mt`'s list of `order` (head or tail), no
+    /// merging and no NR_FREE_PAGES accounting.
+    void add_to_free_list(Zone& zone, PageIdx page, unsigned order, MigrateType mt, bool tail);
     /// move_to_free_list(): a free block to the tail of `mt`'s list of its order.
     void move_to_free_list(Zone& zone, PageIdx page, unsigned order, MigrateType mt);
     /// __mod_zone_freepage_state().
@@ -240,6 +290,18 @@ public:
     void prep_new_page(PageIdx page, unsigned order, GfpFlags gfp, std::uint32_t owner);
     /// The allocated-block head that contains `page`, or kNoPage.
     PageIdx find_allocated_head(PageIdx page) const;
+    /// __free_pages() on an allocated head without validation or invariant check: tracepoint,
+    /// LRU unlink, then free_the_page (pcp for pcp orders). For reclaim and migration.
+    void free_page_block(PageIdx page, unsigned order, unsigned cpu);
+    /// free_the_page(): a block whose flags are already clear, into the pcp or buddy.
+    void free_the_page_raw(PageIdx page, unsigned order, unsigned cpu) {
+        free_the_page(page, order, cpu);
+    }
+    /// Internal LRU operations on page indices (see lru_add).
+    void lru_add_page(PageIdx page, LruKind kind, bool referenced);
+    void lru_del_page(PageIdx page);
+    /// Moves a block on an LRU to the newest end (rotation), clearing or keeping referenced.
+    void lru_rotate_page(PageIdx page, bool referenced);
     /// Recomputes watermarks, pcp high/batch and totalreserve (setup_per_zone_wmarks).
     void setup_per_zone_wmarks();
     void setup_per_zone_lowmem_reserve();
@@ -298,17 +360,19 @@ private:
     bool buddy_merge_likely(PageIdx page, PageIdx buddy, unsigned order) const;
     bool shuffle_pick_tail();
     PageIdx find_buddy_page(PageIdx page, unsigned order, std::uint8_t zone_id) const;
-    void check_after_op() const {
-        if (opts_.debug_checks) check_invariants();
-    }
+    bool compaction_capture(CaptureControl& capc, PageIdx page, unsigned order,
+                            MigrateType mt) const;
+    template <bool kCapture>
+    void free_one_page_impl(Zone& zone, PageIdx page, unsigned order, MigrateType mt,
+                            FpiFlags fpi);
+    void lru_account(const PageInfo& pi, std::int64_t sign);
+    void check_lru_invariants(std::uint64_t flagged) const;
 
     unsigned order_to_pindex(MigrateType mt, unsigned order) const;
     unsigned pindex_to_order(unsigned pindex) const;
     bool pcp_allowed_order(unsigned order) const {
         return order <= PAGE_ALLOC_COSTLY_ORDER || (thp_pcp_ && order == pageblock_order_);
     }
-    void add_to_free_list(Zone& zone, PageIdx page, unsigned order, MigrateType mt,
-                          bool tail);
     PageIdx pfn_to_page_checked(Pfn pfn, const char* what) const;
 
     Layout layout_;
@@ -343,6 +407,8 @@ private:
     KmemTracer* tracer_ = nullptr;
     SlowPath* slowpath_ = nullptr;
     unsigned cur_cpu_ = 0;
+    bool checks_suppressed_ = false;
+    bool checks_on_ = opts_.debug_checks; ///< debug_checks && !checks_suppressed_
 
     std::uint64_t shuffle_rng_; ///< splitmix64 state for page_alloc.shuffle
     std::uint64_t shuffle_rand_ = 0;

@@ -21,13 +21,20 @@ enum PageFlag : std::uint8_t {
     PG_lru = 1 << 4,      ///< allocated block is movable: on an LRU or __PageMovable
     PG_pinned = 1 << 5,   ///< long-term pinned (FOLL_LONGTERM): migration must fail
     PG_isolated = 1 << 6, ///< taken off the buddy by compaction/isolation, not owned
+    PG_onlru = 1 << 7,    ///< allocated head linked on a node LRU list (see PageInfo::mt)
 };
+
+/// While an allocated head is on an LRU (PG_onlru), PageInfo::mt — the cached migratetype,
+/// unused between allocation and free — holds the list: bits 0-1 the LruKind, bit 2 the
+/// referenced bit of the second-chance (CLOCK) aging. Freeing rewrites mt as before.
+inline constexpr std::uint8_t kLruKindMask = 0x3;
+inline constexpr std::uint8_t kLruReferenced = 0x4;
 
 /// Per-page metadata other than list linkage: 8 bytes.
 struct PageInfo {
     std::uint8_t order = 0; ///< buddy order, pcp order or allocation order (head pages)
     std::uint8_t flags = PG_reserved;
-    std::uint8_t mt = 0;    ///< cached migratetype (`set_pcppage_migratetype`)
+    std::uint8_t mt = 0;    ///< cached migratetype (`set_pcppage_migratetype`); LRU list if PG_onlru
     std::uint8_t zone = kNoZone; ///< global zone id (`page_zone`), kNoZone for holes
     std::uint32_t owner = 0;     ///< owner record of an allocated block (head page)
     static constexpr std::uint8_t kNoZone = 0xff;

@@ -35,6 +35,19 @@ struct PerCpuPages {
     std::array<PageList, NR_PCP_LISTS> lists;
 };
 
+/// LRU list kinds pagesim keeps per node (the kernel's file and anon LRUs, active and
+/// inactive folded into one second-chance list each, plus the reclaimable-slab objects that
+/// shrinkers free).
+enum class LruKind : std::uint8_t { File = 0, Anon = 1, Slab = 2 };
+inline constexpr unsigned kNrLruKinds = 3;
+
+/// struct capture_control (mm/internal.h): a direct compactor waiting for a free block of
+/// `order` in this zone; __free_one_page hands it over instead of merging further.
+struct CaptureControl {
+    unsigned order = 0;
+    PageIdx page = kNoPage; ///< the captured block (off the free lists, not yet prepped)
+};
+
 /// Compaction deferral and scanner state of a zone (mm/compaction.c). Used by the slow path.
 struct CompactState {
     unsigned considered = 0;
@@ -42,6 +55,7 @@ struct CompactState {
     int order_failed = 0;
     Pfn cached_migrate_pfn[2] = {0, 0}; ///< [async, sync]
     Pfn cached_free_pfn = 0;
+    Pfn init_migrate_pfn = 0; ///< compact_init_migrate_pfn: below it a run counts as whole_zone
     bool blockskip_flush = false;
 };
 
@@ -72,6 +86,13 @@ struct Zone {
     std::array<std::int64_t, kMaxNrZones> lowmem_reserve{};
     std::uint64_t nr_reserved_highatomic = 0;
     int nr_isolate_pageblock = 0;
+    /// Pages taken off the buddy lists and flagged PG_isolated (compaction targets,
+    /// alloc_contig_range in progress): neither free nor owned.
+    std::uint64_t nr_isolated_pages = 0;
+    /// Pages of this zone on each LRU kind (lruvec_lru_size per zone).
+    std::array<std::uint64_t, kNrLruKinds> nr_lru{};
+    /// Non-null while a direct compactor of this zone waits for a captured block.
+    CaptureControl* capc = nullptr;
 
     // Per-CPU pagesets, indexed by CPU. pageset_high/batch are what zoneinfo prints.
     std::vector<PerCpuPages> pcp;
