@@ -106,6 +106,17 @@ void PageAllocator::mark_accessed(Pfn pfn) {
     lru_account(pi, +1);
 }
 
+void PageAllocator::lru_rotate_reclaimable(Pfn pfn) {
+    const PageIdx page = map_.pfn_to_page(pfn);
+    if (page == kNoPage) return;
+    PageInfo& pi = map_.info(page);
+    if (!(pi.flags & PG_head) || !(pi.flags & PG_onlru)) return;
+    lru_account(pi, -1);
+    pi.mt = static_cast<std::uint8_t>(pi.mt & kLruKindMask);
+    lru_account(pi, +1);
+    nodes_[static_cast<std::size_t>(all_zones_[pi.zone]->nid)].lru[kind_index(pi)].move_tail(page);
+}
+
 bool PageAllocator::on_lru(Pfn pfn) const {
     const PageIdx page = map_.pfn_to_page(pfn);
     return page != kNoPage && (map_.info(page).flags & PG_head) &&

@@ -171,6 +171,10 @@ public:
     void lru_del(Pfn pfn);
     /// folio_mark_accessed(): sets the referenced bit (no-op for blocks on no LRU).
     void mark_accessed(Pfn pfn);
+    /// folio_rotate_reclaimable(): a block whose writeback reclaim started (PG_reclaim) has
+    /// been written; it moves to the oldest end of its LRU, unreferenced, to be reclaimed
+    /// next (no-op for blocks on no LRU).
+    void lru_rotate_reclaimable(Pfn pfn);
     bool on_lru(Pfn pfn) const;
     /// zone_reclaimable_pages(): file LRU pages, plus anon pages when `anon` (swap space).
     std::uint64_t zone_reclaimable_pages(const Zone& z, bool anon) const {

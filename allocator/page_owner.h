@@ -85,6 +85,11 @@ public:
     /// oom_kill_process(): kill `victim` and free its memory now (through
     /// PageAllocator::free_pages); returns the pages freed.
     virtual std::uint64_t oom_kill(std::uint32_t victim, const OomRequest& req) = 0;
+    /// reclaim_throttle(VMSCAN_THROTTLE_WRITEBACK) slept: simulated time went on inside the
+    /// call (SlowPathModel::cost_so_far() tells how far), so writeback that completed in
+    /// the meantime may rotate its blocks to the LRU tails now (folio_end_writeback). No LRU
+    /// walk is in progress when this is called.
+    virtual void reclaim_throttled() {}
 };
 
 } // namespace pagesim

@@ -112,7 +112,10 @@ std::uint64_t SlowPathModel::shrink_list(int nid, LruKind kind, std::uint64_t nr
     if (kind == LruKind::Anon) ev[PGSTEAL_ANON] += reclaimed;
     if (kind == LruKind::File) ev[PGSTEAL_FILE] += reclaimed;
     // reclaim_throttle(VMSCAN_THROTTLE_WRITEBACK): everything taken was under writeback.
-    if (busy && !reclaimed) add_cost(cfg_.costs.writeback_throttle_ns);
+    if (busy && !reclaimed) {
+        add_cost(cfg_.costs.writeback_throttle_ns);
+        hooks_.reclaim_throttled(); // writeback that ended during the wait
+    }
     sc.nr_reclaimed += reclaimed;
     return reclaimed;
 }

@@ -220,6 +220,10 @@ public:
     /// Slow-path calls so far: an alloc_pages call reached the slow path iff this changed
     /// across it (kept out of AllocResult so the fast path returns two registers).
     std::uint64_t slowpath_calls() const { return calls_; }
+    /// Simulated cost of everything the model did so far. An OwnerHooks answer that depends
+    /// on time (writeback completing) adds the part since its operation began to the
+    /// operation's start time: the slow path's own waits move time on inside one call.
+    std::uint64_t cost_so_far() const { return cost_ns_; }
     const std::vector<OomEvent>& oom_log() const { return oom_log_; }
     /// Free swap space in pages (anon reclaim uses it; the engine returns space with
     /// swap_free when swapped pages are faulted back in or their owner exits).

@@ -16,8 +16,8 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view conte
         std::error_code ec;
         fs::create_directories(path.parent_path(), ec);
         if (ec)
-            throw std::runtime_error(path.parent_path().string() + ": cannot create directory: " +
-                                     ec.message());
+            throw std::runtime_error(path.parent_path().string() +
+                                     ": cannot create directory: " + ec.message());
     }
     const fs::path tmp = path.string() + ".tmp." + std::to_string(::getpid());
     std::FILE* f = std::fopen(tmp.c_str(), "wb");
@@ -27,7 +27,8 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view conte
     const int err = errno;
     if (std::fclose(f) != 0 || !ok) {
         std::remove(tmp.c_str());
-        throw std::runtime_error(path.string() + ": write failed: " + std::strerror(ok ? errno : err));
+        throw std::runtime_error(path.string() +
+                                 ": write failed: " + std::strerror(ok ? errno : err));
     }
     if (std::rename(tmp.c_str(), path.c_str()) != 0) {
         const int rerr = errno;

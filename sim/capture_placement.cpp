@@ -209,6 +209,7 @@ nlohmann::json capture_baseline_json(const PlacementCounts& p, const Layout& lay
     j["page_table_pages"] = nullptr;
     j["pins"] = {{"pinned", nullptr}, {"migrated", nullptr}, {"failed", nullptr}};
     j["alloc_time_ns"] = nullptr;
+    j["slowpath"] = nullptr; // reclaim and compaction are not in a kmem capture
     return j;
 }
 

@@ -22,7 +22,8 @@ int compare_command(const CompareCommand& cmd, std::ostream& out, std::ostream& 
     try {
         const Scenario sc = load_scenario(cmd.scenario);
         if (cmd.format != "table" && cmd.format != "json")
-            throw std::invalid_argument("--format: expected table or json, got '" + cmd.format + "'");
+            throw std::invalid_argument("--format: expected table or json, got '" + cmd.format +
+                                        "'");
         if (cmd.seeds == 0) throw std::invalid_argument("--seeds must be at least 1");
         CompareOptions opts;
         opts.layouts = cmd.layouts;
@@ -53,8 +54,9 @@ int compare_command(const CompareCommand& cmd, std::ostream& out, std::ostream& 
                     return 1;
                 }
             }
-            if (cmd.format == "table") out << "\nwrote " << cmd.out << "/{summary.txt,compare.json,compare.csv,series.csv"
-                                           << (cmd.plots ? ",*.png}" : "}") << "\n";
+            if (cmd.format == "table")
+                out << "\nwrote " << cmd.out << "/{summary.txt,compare.json,compare.csv,series.csv"
+                    << (cmd.plots ? ",*.png}" : "}") << "\n";
         }
         return 0;
     } catch (const ConfigError& e) {
@@ -78,12 +80,16 @@ int compare_command(const CompareCommand& cmd, std::ostream& out, std::ostream& 
 void add_compare_command(CLI::App& app, int& exit_code) {
     auto cmd = std::make_shared<CompareCommand>();
     auto no_plots = std::make_shared<bool>(false);
-    CLI::App* sub = app.add_subcommand("compare", "Run a scenario on several layouts and compare them");
+    CLI::App* sub =
+        app.add_subcommand("compare", "Run a scenario on several layouts and compare them");
     sub->add_option("scenario", cmd->scenario, "scenario file (YAML)")->required();
-    sub->add_option("--layout,-l", cmd->layouts, "layout to include (repeatable; default: all, first = baseline)");
-    sub->add_option("--seeds", cmd->seeds, "seeds per layout (same seeds for every layout)")->capture_default_str();
+    sub->add_option("--layout,-l", cmd->layouts,
+                    "layout to include (repeatable; default: all, first = baseline)");
+    sub->add_option("--seeds", cmd->seeds, "seeds per layout (same seeds for every layout)")
+        ->capture_default_str();
     sub->add_option("--jobs,-j", cmd->jobs, "parallel runs (default: hardware threads)");
-    sub->add_option("--out,-o", cmd->out, "write compare.json, compare.csv, series.csv and plots here");
+    sub->add_option("--out,-o", cmd->out,
+                    "write compare.json, compare.csv, series.csv and plots here");
     sub->add_option("--until", cmd->until, "stop each run at this simulated time");
     sub->add_option("--format,-f", cmd->format, "table | json")->capture_default_str();
     sub->add_flag("--no-plots", *no_plots, "do not draw the PNG plots");

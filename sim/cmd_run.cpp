@@ -28,8 +28,9 @@ NamedLayout pick_layout(const Scenario& sc, const std::string& name,
     if (cmdline) return {name.empty() ? "cmdline" : name, *cmdline};
     if (sc.layouts.empty()) {
         if (!name.empty())
-            throw std::invalid_argument("scenario '" + sc.name + "' defines no layouts, so --layout '" +
-                                        name + "' does not exist");
+            throw std::invalid_argument("scenario '" + sc.name +
+                                        "' defines no layouts, so --layout '" + name +
+                                        "' does not exist");
         return {"default", ""};
     }
     if (name.empty()) return sc.layouts.front();
@@ -105,7 +106,8 @@ int run_command(const RunCommand& cmd, std::ostream& out, std::ostream& err) {
             opts.until_ns = *until;
         }
         if (cmd.format != "table" && cmd.format != "json")
-            throw std::invalid_argument("--format: expected table or json, got '" + cmd.format + "'");
+            throw std::invalid_argument("--format: expected table or json, got '" + cmd.format +
+                                        "'");
         const NamedLayout nl = pick_layout(sc, cmd.layout, cmd.cmdline);
         const Layout layout = boot_layout(sc.machine, nl.cmdline, cmd.strict);
         for (const std::string& w : layout.warnings) err << "pagesim: warning: " << w << "\n";
@@ -190,16 +192,19 @@ void add_run_command(CLI::App& app, int& exit_code) {
     auto cmdline = std::make_shared<std::string>();
     auto seed = std::make_shared<std::uint64_t>(0);
     CLI::App* sub = app.add_subcommand("run", "Run a scenario on one layout");
-    sub->add_option("scenario", cmd->scenario,
-                    "scenario file (YAML) or bundled scenario name; omit with --trace and --machine");
+    sub->add_option(
+        "scenario", cmd->scenario,
+        "scenario file (YAML) or bundled scenario name; omit with --trace and --machine");
     CLI::Option* lo = sub->add_option("--layout,-l", cmd->layout, "layout name from the scenario");
-    CLI::Option* co = sub->add_option("--cmdline,-c", *cmdline, "kernel command line instead of a named layout");
+    CLI::Option* co =
+        sub->add_option("--cmdline,-c", *cmdline, "kernel command line instead of a named layout");
     lo->excludes(co);
     CLI::Option* so = sub->add_option("--seed,-s", *seed, "seed (default: the scenario's)");
     sub->add_option("--until", cmd->until, "stop at this simulated time (e.g. 2s)");
     sub->add_option("--set", cmd->set, "NAME=VALUE: set a scenario parameter (repeatable)")
         ->allow_extra_args(false);
-    sub->add_option("--out,-o", cmd->out, "write summary.json, timeseries.csv and /proc files here");
+    sub->add_option("--out,-o", cmd->out,
+                    "write summary.json, timeseries.csv and /proc files here");
     sub->add_option("--format,-f", cmd->format, "table | json")->capture_default_str();
     sub->add_flag("--verbose,-v", cmd->verbose, "echo the fully defaulted scenario as YAML first");
     sub->add_flag("--strict", cmd->strict,

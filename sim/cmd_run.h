@@ -22,19 +22,19 @@ class App;
 namespace pagesim {
 
 struct RunCommand {
-    std::string scenario;                ///< empty: a trace-only run (--trace and --machine)
-    std::string layout;                  ///< --layout NAME (default: the first layout)
-    std::optional<std::string> cmdline;  ///< --cmdline "..." instead of a named layout
+    std::string scenario;               ///< empty: a trace-only run (--trace and --machine)
+    std::string layout;                 ///< --layout NAME (default: the first layout)
+    std::optional<std::string> cmdline; ///< --cmdline "..." instead of a named layout
     std::optional<std::uint64_t> seed;
-    std::vector<std::string> set;        ///< --set NAME=VALUE: scenario parameters
-    std::string until;                   ///< --until T (a duration)
-    std::string out;                     ///< --out DIR
-    std::string format = "table";        ///< table | json
-    bool verbose = false;                ///< echo the fully defaulted scenario as YAML
-    bool strict = false;                 ///< layout warnings and malformed trace lines are errors
+    std::vector<std::string> set; ///< --set NAME=VALUE: scenario parameters
+    std::string until;            ///< --until T (a duration)
+    std::string out;              ///< --out DIR
+    std::string format = "table"; ///< table | json
+    bool verbose = false;         ///< echo the fully defaulted scenario as YAML
+    bool strict = false;          ///< layout warnings and malformed trace lines are errors
     bool no_pcp = false;
-    std::string trace;                   ///< --trace TRACE: replay an ftrace kmem capture
-    std::string ftrace_out;              ///< --ftrace-out FILE: the run's kmem events
+    std::string trace;      ///< --trace TRACE: replay an ftrace kmem capture
+    std::string ftrace_out; ///< --ftrace-out FILE: the run's kmem events
     /// --machine M (name or file): without a scenario, run the trace alone on M
     /// (trace_scenario()).
     std::string machine;

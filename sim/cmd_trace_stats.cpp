@@ -15,12 +15,13 @@
 #include <string>
 #include <vector>
 
-
 namespace pagesim {
 
 namespace {
 
-std::filesystem::path default_plot_script() { return script_path("plot_trace_stats.py"); }
+std::filesystem::path default_plot_script() {
+    return script_path("plot_trace_stats.py");
+}
 
 } // namespace
 

@@ -32,7 +32,8 @@ namespace {
 
 RunSeries series_of(const Simulator& sim) {
     RunSeries s;
-    const double page_mib = static_cast<double>(sim.layout().kconfig.page_size()) / (1024.0 * 1024.0);
+    const double page_mib =
+        static_cast<double>(sim.layout().kconfig.page_size()) / (1024.0 * 1024.0);
     for (const ControllerLayout& c : sim.layout().controllers) s.controllers.push_back(c.name);
     s.user_mib.assign(s.controllers.size(), {});
     for (const Sample& smp : sim.stats().samples) {
@@ -49,10 +50,13 @@ RunSeries series_of(const Simulator& sim) {
         s.delivered_gbps.assign(s.controllers.size(), {});
         const double period = static_cast<double>(bs.period_ns) * 1e-9;
         for (std::size_t i = 0; i < bs.intervals(); ++i) {
-            s.interval_end_s.push_back(static_cast<double>(bs.start_ns + static_cast<std::int64_t>(i + 1) * bs.period_ns) * 1e-9);
+            s.interval_end_s.push_back(
+                static_cast<double>(bs.start_ns + static_cast<std::int64_t>(i + 1) * bs.period_ns) *
+                1e-9);
             const auto stats = bs.interval(i);
             for (std::size_t c = 0; c < s.controllers.size() && c < stats.size(); ++c)
-                s.delivered_gbps[c].push_back(period > 0 ? stats[c].delivered_bytes.total() * 1e-9 / period : 0);
+                s.delivered_gbps[c].push_back(
+                    period > 0 ? stats[c].delivered_bytes.total() * 1e-9 / period : 0);
         }
     }
     return s;
@@ -123,7 +127,8 @@ CompareResult run_compare(const Scenario& sc, const CompareOptions& opts) {
     if (opts.layouts.empty()) {
         r.layouts = sc.layouts.empty() ? std::vector<NamedLayout>{{"default", ""}} : sc.layouts;
     } else {
-        for (const std::string& name : opts.layouts) r.layouts.push_back(pick_layout(sc, name, std::nullopt));
+        for (const std::string& name : opts.layouts)
+            r.layouts.push_back(pick_layout(sc, name, std::nullopt));
     }
     const unsigned nseeds = std::max(1u, opts.seeds);
     for (unsigned i = 0; i < nseeds; ++i) r.seeds.push_back(sc.seed + i);
@@ -132,7 +137,8 @@ CompareResult run_compare(const Scenario& sc, const CompareOptions& opts) {
     std::vector<Layout> booted;
     for (const NamedLayout& nl : r.layouts) {
         booted.push_back(boot_layout(sc.machine, nl.cmdline, opts.strict));
-        for (const std::string& w : booted.back().warnings) r.warnings.push_back(nl.name + ": " + w);
+        for (const std::string& w : booted.back().warnings)
+            r.warnings.push_back(nl.name + ": " + w);
     }
 
     const std::size_t njobs = r.layouts.size() * nseeds;

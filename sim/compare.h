@@ -17,9 +17,9 @@ namespace pagesim {
 struct CompareOptions {
     std::vector<std::string> layouts; ///< names to run, in this order; empty: all of them
     unsigned seeds = 1;
-    unsigned jobs = 0;                ///< threads; 0: the machine's hardware threads
+    unsigned jobs = 0; ///< threads; 0: the machine's hardware threads
     std::int64_t until_ns = -1;
-    bool strict = false;              ///< layout warnings are errors
+    bool strict = false;                  ///< layout warnings are errors
     std::function<void(double)> progress; ///< fraction of runs done
 };
 
@@ -44,7 +44,7 @@ struct MetricSummary {
     std::string name, unit;
     int better = 0;
     double mean = 0;
-    double ci95 = 0;  ///< half-width; 0 with a single seed
+    double ci95 = 0; ///< half-width; 0 with a single seed
     std::size_t n = 0;
     double ratio = 1; ///< mean / baseline mean (1 for the baseline; NaN if the baseline is 0)
     bool significant = false; ///< the 95 % intervals of this layout and the baseline are apart

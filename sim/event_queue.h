@@ -14,16 +14,17 @@ namespace pagesim {
 using SimTime = std::int64_t; ///< nanoseconds since the start of the run
 
 enum class EventKind : std::uint8_t {
-    ProcessStep,   ///< target = process index
-    Expire,        ///< target = owner id: its lifetime ended
-    Explicit,      ///< target = index into the explicit event list
-    Generator,     ///< target = generator index
-    Sample,        ///< the periodic sampler
-    Kswapd,        ///< target = node
-    Kcompactd,     ///< target = node
-    Bandwidth,     ///< the bandwidth model's next rate change
-    ClaimRelease,  ///< target = claim index
-    Stop,          ///< end of the run
+    ProcessStep,  ///< target = process index
+    Expire,       ///< target = owner id: its lifetime ended
+    Explicit,     ///< target = index into the explicit event list
+    Generator,    ///< target = generator index
+    Sample,       ///< the periodic sampler
+    Kswapd,       ///< target = node
+    Kcompactd,    ///< target = node
+    Bandwidth,    ///< the bandwidth model's next rate change
+    ClaimRelease, ///< target = claim index
+    Writeback,    ///< writeback started by reclaim completes (Simulator::writebacks_)
+    Stop,         ///< end of the run
 };
 
 struct Event {

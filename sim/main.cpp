@@ -23,9 +23,11 @@ void add_trace_stats_command(CLI::App& app, int& exit_code) {
     auto machine = std::make_shared<std::string>();
     auto cmdline = std::make_shared<std::string>();
     CLI::App* sub = app.add_subcommand("trace-stats", "What an ftrace kmem capture contains");
-    sub->add_option("trace", cmd->trace, "tracefs trace / trace_pipe text or trace-cmd report; - for stdin")
+    sub->add_option("trace", cmd->trace,
+                    "tracefs trace / trace_pipe text or trace-cmd report; - for stdin")
         ->required();
-    sub->add_option("--machine,-m", *machine, "machine (file or bundled name): zones and controllers");
+    sub->add_option("--machine,-m", *machine,
+                    "machine (file or bundled name): zones and controllers");
     sub->add_option("--cmdline,-c", *cmdline, "the traced kernel's command line (with --machine)");
     sub->add_option("--json", cmd->json, "write JSON here (- for stdout)");
     sub->add_option("--plots", cmd->plots, "write PNG plots into this directory");

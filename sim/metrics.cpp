@@ -54,7 +54,8 @@ RunMetrics compute_metrics(const Simulator& sim) {
     }
     if (done) {
         add("bandwidth.wall_s", "s", static_cast<double>(last - first) * 1e-9, -1);
-        add("bandwidth.phase_s.mean", "s", static_cast<double>(sum) * 1e-9 / static_cast<double>(done), -1);
+        add("bandwidth.phase_s.mean", "s",
+            static_cast<double>(sum) * 1e-9 / static_cast<double>(done), -1);
         add("bandwidth.phase_s.max", "s", static_cast<double>(longest) * 1e-9, -1);
     }
     add("bandwidth.phases_unfinished", "", static_cast<double>(st.flows.size() - done), -1);
@@ -91,8 +92,10 @@ RunMetrics compute_metrics(const Simulator& sim) {
             user = std::max(user, s.ctrl_user[c]);
             kernel = std::max(kernel, s.ctrl_kernel[c]);
         }
-        add("resident." + ctrls[c].name + ".user_peak_MiB", "MiB", static_cast<double>(user) * page_mib, 0);
-        add("resident." + ctrls[c].name + ".kernel_peak_MiB", "MiB", static_cast<double>(kernel) * page_mib, 0);
+        add("resident." + ctrls[c].name + ".user_peak_MiB", "MiB",
+            static_cast<double>(user) * page_mib, 0);
+        add("resident." + ctrls[c].name + ".kernel_peak_MiB", "MiB",
+            static_cast<double>(kernel) * page_mib, 0);
     }
 
     // ---- Unmovable pressure -----------------------------------------------------------------
@@ -102,11 +105,13 @@ RunMetrics compute_metrics(const Simulator& sim) {
         for (std::size_t i = 0; i < st.samples.size(); ++i) {
             const Sample& s = st.samples[i];
             min_above = std::min(min_above, s.kernel_free - s.kernel_min);
-            const SimTime dt = (i + 1 < st.samples.size() ? st.samples[i + 1].t : sim.end_time()) - s.t;
+            const SimTime dt =
+                (i + 1 < st.samples.size() ? st.samples[i + 1].t : sim.end_time()) - s.t;
             if (s.kernel_free < s.kernel_low) below_low += dt;
             if (s.kernel_free < s.kernel_min) below_min += dt;
         }
-        add("pressure.kernel_free_above_min_MiB.min", "MiB", static_cast<double>(min_above) * page_mib, +1);
+        add("pressure.kernel_free_above_min_MiB.min", "MiB",
+            static_cast<double>(min_above) * page_mib, +1);
         add("pressure.time_below_low_s", "s", static_cast<double>(below_low) * 1e-9, -1);
         add("pressure.time_below_min_s", "s", static_cast<double>(below_min) * 1e-9, -1);
     }
@@ -143,10 +148,31 @@ RunMetrics compute_metrics(const Simulator& sim) {
     const VmEvents& ev = pa.events();
     std::uint64_t allocstall = 0;
     for (unsigned z = 0; z < kZoneTypes; ++z) allocstall += ev[unsigned{ALLOCSTALL_DMA} + z];
-    add("pressure.kswapd_wakeups", "", static_cast<double>(ev[PAGEOUTRUN] + pa.boosted_wakeups()), -1);
+    add("pressure.kswapd_wakeups", "", static_cast<double>(ev[PAGEOUTRUN] + pa.boosted_wakeups()),
+        -1);
     add("pressure.direct_reclaim_stalls", "", static_cast<double>(allocstall), -1);
     add("pressure.compaction_stalls", "", static_cast<double>(ev[COMPACTSTALL]), -1);
     add("pressure.oom_kills", "", static_cast<double>(ev[OOM_KILL]), -1);
+    add("pressure.slowpath_ms", "ms", static_cast<double>(st.slowpath_ns) * 1e-6, -1);
+    add("pressure.pages_reclaimed", "",
+        static_cast<double>(ev[PGSTEAL_KSWAPD] + ev[PGSTEAL_DIRECT]), -1);
+
+    // Driver claims (alloc_contig_range / cma_alloc): how long they waited, what they moved.
+    if (!st.claims.empty()) {
+        SimTime total = 0, worst = 0;
+        std::uint64_t failed = 0, migrated = 0;
+        for (const ClaimRecord& c : st.claims) {
+            total += c.latency_ns;
+            worst = std::max(worst, c.latency_ns);
+            failed += !c.ok;
+            migrated += c.pages_migrated;
+        }
+        add("claims.latency_ms.mean", "ms",
+            static_cast<double>(total) * 1e-6 / static_cast<double>(st.claims.size()), -1);
+        add("claims.latency_ms.max", "ms", static_cast<double>(worst) * 1e-6, -1);
+        add("claims.failed", "", static_cast<double>(failed), -1);
+        add("claims.pages_migrated", "", static_cast<double>(migrated), -1);
+    }
 
     // Mixed pageblocks: a MOVABLE pageblock holding unmovable allocations, or another type
     // holding movable ones (page_owner's "Number of mixed blocks").
@@ -178,10 +204,13 @@ RunMetrics compute_metrics(const Simulator& sim) {
     // ---- Fragmentation and THP -------------------------------------------------------------
     for (const Zone* z : pa.zones()) {
         if (!z->populated()) continue;
-        add("frag." + zone_label(*z) + ".unusable_o9", "", unusable_free_index(pa, *z, pa.pageblock_order()) / 1000.0, -1);
+        add("frag." + zone_label(*z) + ".unusable_o9", "",
+            unusable_free_index(pa, *z, pa.pageblock_order()) / 1000.0, -1);
     }
     const std::uint64_t thp_tries = st.thp_fault_alloc + st.thp_fault_fallback;
-    if (thp_tries) add("thp.success", "%", 100.0 * static_cast<double>(st.thp_fault_alloc) / static_cast<double>(thp_tries), +1);
+    if (thp_tries)
+        add("thp.success", "%",
+            100.0 * static_cast<double>(st.thp_fault_alloc) / static_cast<double>(thp_tries), +1);
 
     // ---- End state for the plots: free blocks by order per zone and per controller -------
     const PageMap& map = pa.page_map();

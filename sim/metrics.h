@@ -22,7 +22,7 @@ struct Metric {
 };
 
 struct FreeHistogram {
-    std::string label;                ///< "Node 0 Normal" or a controller name
+    std::string label;                 ///< "Node 0 Normal" or a controller name
     std::vector<std::uint64_t> blocks; ///< free blocks per order
 };
 

@@ -22,7 +22,7 @@ struct OwnerRecord {
     std::uint32_t vpage = 0;      ///< first virtual page within the buffer
     std::uint32_t next = kNone;   ///< the owning process's list of blocks
     std::uint32_t prev = kNone;
-    std::uint32_t gen = 0;        ///< bumped when the record is released
+    std::uint32_t gen = 0; ///< bumped when the record is released
     GfpFlags gfp = 0;
     std::uint8_t order = 0;
     OwnerKind kind = OwnerKind::Kernel;

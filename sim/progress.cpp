@@ -10,7 +10,9 @@ ProgressBar::ProgressBar(std::string label)
     : label_(std::move(label)), tty_(::isatty(STDERR_FILENO) == 1),
       start_(std::chrono::steady_clock::now()), last_(start_) {}
 
-ProgressBar::~ProgressBar() { finish(); }
+ProgressBar::~ProgressBar() {
+    finish();
+}
 
 void ProgressBar::update(double fraction) {
     if (!tty_) return;

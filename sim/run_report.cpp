@@ -35,6 +35,89 @@ std::string controller_label(const Simulator& sim, std::size_t c) {
     return c < ctrls.size() ? ctrls[c].name : std::string("(none)");
 }
 
+std::uint64_t allocstalls(const PageAllocator& pa) {
+    std::uint64_t n = 0;
+    for (unsigned z = 0; z < kZoneTypes; ++z) n += pa.events()[ALLOCSTALL_DMA + z];
+    return n;
+}
+
+// The slow path's activity, in /proc/vmstat's terms.
+std::string slowpath_lines(const Simulator& sim) {
+    const PageAllocator& pa = sim.allocator();
+    const RunStats& st = sim.stats();
+    const VmEvents& ev = pa.events();
+    std::string s;
+    s += fmt::format("Slow path: {} calls, {} failed; direct reclaim stalls {}, compaction stalls "
+                     "{} (success {}, fail {}); OOM kills {}\n",
+                     st.slowpath_calls, st.slowpath_failures, allocstalls(pa), ev[COMPACTSTALL],
+                     ev[COMPACTSUCCESS], ev[COMPACTFAIL], st.oom_kills);
+    s += fmt::format("Reclaim: scanned {} (kswapd {}), stolen {} (kswapd {}); migrated {} (failed "
+                     "{}); kswapd busy {}, kcompactd busy {}\n",
+                     ev[PGSCAN_KSWAPD] + ev[PGSCAN_DIRECT], ev[PGSCAN_KSWAPD],
+                     ev[PGSTEAL_KSWAPD] + ev[PGSTEAL_DIRECT], ev[PGSTEAL_KSWAPD],
+                     ev[PGMIGRATE_SUCCESS], ev[PGMIGRATE_FAIL], format_duration(st.kswapd_ns),
+                     format_duration(st.kcompactd_ns));
+    if (!st.claims.empty()) {
+        std::uint64_t ok = 0, migrated = 0;
+        SimTime worst = 0, sum = 0;
+        for (const ClaimRecord& c : st.claims) {
+            ok += c.ok;
+            migrated += c.pages_migrated;
+            worst = std::max(worst, c.latency_ns);
+            sum += c.latency_ns;
+        }
+        s += fmt::format("Contiguous claims: {} ({} failed), latency mean {} max {}, pages "
+                         "migrated {}\n",
+                         st.claims.size(), st.claims.size() - ok,
+                         format_duration(sum / static_cast<SimTime>(st.claims.size())),
+                         format_duration(worst), migrated);
+    }
+    return s;
+}
+
+nlohmann::json slowpath_json(const Simulator& sim) {
+    using nlohmann::json;
+    const PageAllocator& pa = sim.allocator();
+    const RunStats& st = sim.stats();
+    const VmEvents& ev = pa.events();
+    json claims = json::array();
+    for (const ClaimRecord& c : st.claims)
+        claims.push_back({{"process", c.process},
+                          {"bytes", c.bytes},
+                          {"start_ns", c.start},
+                          {"latency_ns", c.latency_ns},
+                          {"pages_migrated", c.pages_migrated},
+                          {"ranges_tried", c.ranges_tried},
+                          {"ok", c.ok},
+                          {"failure", c.failure}});
+    json oom = json::array();
+    for (const OomEvent& o : sim.slowpath().oom_log())
+        oom.push_back({{"victim", sim.processes()[o.victim].name},
+                       {"points", o.points},
+                       {"pages_freed", o.pages_freed},
+                       {"gfp", gfp_to_string(o.gfp)},
+                       {"order", o.order}});
+    return {{"calls", st.slowpath_calls},
+            {"failures", st.slowpath_failures},
+            {"time_ns", st.slowpath_ns},
+            {"allocstall", allocstalls(pa)},
+            {"pgscan_kswapd", ev[PGSCAN_KSWAPD]},
+            {"pgscan_direct", ev[PGSCAN_DIRECT]},
+            {"pgsteal_kswapd", ev[PGSTEAL_KSWAPD]},
+            {"pgsteal_direct", ev[PGSTEAL_DIRECT]},
+            {"compact_stall", ev[COMPACTSTALL]},
+            {"compact_success", ev[COMPACTSUCCESS]},
+            {"compact_fail", ev[COMPACTFAIL]},
+            {"pgmigrate_success", ev[PGMIGRATE_SUCCESS]},
+            {"pgmigrate_fail", ev[PGMIGRATE_FAIL]},
+            {"kswapd_ns", st.kswapd_ns},
+            {"kcompactd_ns", st.kcompactd_ns},
+            {"oom_kills", st.oom_kills},
+            {"oom_log", oom},
+            {"reclaimed_by_owner", st.reclaimed_by_owner},
+            {"claims", claims}};
+}
+
 } // namespace
 
 std::string run_summary_table(const Simulator& sim) {
@@ -65,13 +148,15 @@ std::string run_summary_table(const Simulator& sim) {
         for (MigrateType mt : types) any += pages(st.controller_allocs[c][mt]);
         if (any == 0 && c == st.controller_allocs.size() - 1) continue;
         s += fmt::format("{:<24}", controller_label(sim, c));
-        for (MigrateType mt : types) s += fmt::format(" {:>12}", pages(st.controller_allocs[c][mt]));
+        for (MigrateType mt : types)
+            s += fmt::format(" {:>12}", pages(st.controller_allocs[c][mt]));
         s += '\n';
     }
     s += '\n';
     s += fmt::format("{:<24} {:>12} {:>12}\n", "Resident pages by MEMC", "user", "kernel");
     for (std::size_t c = 0; c < st.ctrl_user_pages.size(); ++c) {
-        if (c == st.ctrl_user_pages.size() - 1 && st.ctrl_user_pages[c] + st.ctrl_kernel_pages[c] == 0)
+        if (c == st.ctrl_user_pages.size() - 1 &&
+            st.ctrl_user_pages[c] + st.ctrl_kernel_pages[c] == 0)
             continue;
         s += fmt::format("{:<24} {:>12} {:>12}\n", controller_label(sim, c), st.ctrl_user_pages[c],
                          st.ctrl_kernel_pages[c]);
@@ -96,16 +181,21 @@ std::string run_summary_table(const Simulator& sim) {
     }
     s += "\n\n";
     const AllocatorStats& as = pa.stats();
-    s += fmt::format("Allocations {}, failures {}, frees {}\n", st.allocs, st.nr_failures, st.frees);
-    s += fmt::format("Fallbacks (extfrag) {}, of them fragmenting {}; pageblocks claimed:", as.extfrag_events,
-                     as.extfrag_fragmenting);
+    s +=
+        fmt::format("Allocations {}, failures {}, frees {}\n", st.allocs, st.nr_failures, st.frees);
+    s += fmt::format("Fallbacks (extfrag) {}, of them fragmenting {}; pageblocks claimed:",
+                     as.extfrag_events, as.extfrag_fragmenting);
     for (MigrateType mt : {MIGRATE_UNMOVABLE, MIGRATE_MOVABLE, MIGRATE_RECLAIMABLE})
         s += fmt::format(" {} {}", migratetype_name(mt), as.pageblocks_claimed[mt]);
     s += '\n';
-    s += fmt::format("THP faults {} (fallbacks {}); page-table pages {}; pins {} (migrated {}, failed {})\n",
-                     st.thp_fault_alloc, st.thp_fault_fallback, st.page_table_pages, st.pins,
-                     st.pin_migrations, st.pin_failures);
-    s += fmt::format("Simulated time in the allocator: {}\n\n", format_duration(st.alloc_time_ns));
+    s += fmt::format(
+        "THP faults {} (fallbacks {}); page-table pages {}; pins {} (migrated {}, failed {})\n",
+        st.thp_fault_alloc, st.thp_fault_fallback, st.page_table_pages, st.pins, st.pin_migrations,
+        st.pin_failures);
+    s += fmt::format("Simulated time in the allocator: {} (slow path {})\n",
+                     format_duration(st.alloc_time_ns), format_duration(st.slowpath_ns));
+    s += slowpath_lines(sim);
+    s += '\n';
     s += "/proc/buddyinfo at the end:\n";
     s += format_buddyinfo(pa);
     return s;
@@ -129,7 +219,8 @@ nlohmann::json run_summary_json(const Simulator& sim) {
         for (MigrateType mt : types) {
             json orders = json::array();
             for (unsigned o = 0; o < pa.max_order(); ++o) orders.push_back(c[mt][o]);
-            t[std::string(migratetype_name(mt))] = {{"pages", pages(c[mt])}, {"blocks_by_order", orders}};
+            t[std::string(migratetype_name(mt))] = {{"pages", pages(c[mt])},
+                                                    {"blocks_by_order", orders}};
         }
         return t;
     };
@@ -152,16 +243,18 @@ nlohmann::json run_summary_json(const Simulator& sim) {
     j["controllers"] = ctrls;
     j["failures_by_type"] = by_type(st.failures);
     const AllocatorStats& as = pa.stats();
-    j["fallbacks"] = {{"extfrag_events", as.extfrag_events},
-                      {"fragmenting", as.extfrag_fragmenting},
-                      {"pageblocks_claimed_unmovable", as.pageblocks_claimed[MIGRATE_UNMOVABLE]},
-                      {"pageblocks_claimed_movable", as.pageblocks_claimed[MIGRATE_MOVABLE]},
-                      {"pageblocks_claimed_reclaimable", as.pageblocks_claimed[MIGRATE_RECLAIMABLE]},
-                      {"highatomic_reserved", as.highatomic_reserved}};
+    j["fallbacks"] = {
+        {"extfrag_events", as.extfrag_events},
+        {"fragmenting", as.extfrag_fragmenting},
+        {"pageblocks_claimed_unmovable", as.pageblocks_claimed[MIGRATE_UNMOVABLE]},
+        {"pageblocks_claimed_movable", as.pageblocks_claimed[MIGRATE_MOVABLE]},
+        {"pageblocks_claimed_reclaimable", as.pageblocks_claimed[MIGRATE_RECLAIMABLE]},
+        {"highatomic_reserved", as.highatomic_reserved}};
     j["thp"] = {{"fault_alloc", st.thp_fault_alloc}, {"fault_fallback", st.thp_fault_fallback}};
     j["page_table_pages"] = st.page_table_pages;
     j["pins"] = {{"pinned", st.pins}, {"migrated", st.pin_migrations}, {"failed", st.pin_failures}};
     j["alloc_time_ns"] = st.alloc_time_ns;
+    j["slowpath"] = slowpath_json(sim);
     return j;
 }
 

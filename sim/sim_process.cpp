@@ -43,7 +43,7 @@ void Simulator::run_process(std::uint32_t idx, SimTime t) {
             queue_.push(std::max(wake, t), EventKind::ProcessStep, idx, q.gen);
             return;
         case Step::Block:
-            q.state = Process::State::Blocked;
+            if (q.state == Process::State::Running) q.state = Process::State::Blocked; // not Exited
             return;
         }
     }
@@ -99,8 +99,7 @@ Simulator::Step Simulator::run_phase(Process& p, std::uint32_t idx, SimTime& t, 
         return Step::Continue;
     }
     case Phase::Claim:
-        // Driver claims need alloc_contig_range (the slow-path layer).
-        throw std::runtime_error("claim phases need the contiguous allocator");
+        return phase_claim(p, ph, t);
     }
     return Step::Done;
 }
@@ -110,7 +109,8 @@ Simulator::Step Simulator::run_phase(Process& p, std::uint32_t idx, SimTime& t, 
 Simulator::Step Simulator::phase_alloc(Process& p, const Phase& ph, SimTime& t, SimTime& wake) {
     if (p.progress >= ph.count) return Step::Done;
     if (ph.rate > 0) {
-        const auto due = p.phase_start + static_cast<SimTime>(static_cast<double>(p.progress) * 1e9 / ph.rate);
+        const auto due =
+            p.phase_start + static_cast<SimTime>(static_cast<double>(p.progress) * 1e9 / ph.rate);
         if (due > t) {
             wake = due;
             return Step::Yield;
@@ -130,7 +130,8 @@ Simulator::Step Simulator::phase_alloc(Process& p, const Phase& ph, SimTime& t, 
         got.push_back(owner);
     } else if (ph.fallback_order0 && ph.order > 0) {
         for (std::uint32_t i = 0; i < (1u << ph.order); ++i) {
-            const std::uint32_t o = alloc_block(idx, ph.owner, ph.gfp & ~gfp::kComp, 0, buffer, vpage + i, q.cpu, t);
+            const std::uint32_t o =
+                alloc_block(idx, ph.owner, ph.gfp & ~gfp::kComp, 0, buffer, vpage + i, q.cpu, t);
             if (o != kNone) got.push_back(o);
         }
     }
@@ -148,7 +149,8 @@ Simulator::Step Simulator::phase_alloc(Process& p, const Phase& ph, SimTime& t, 
         }
         if (buffer != kNone) {
             Buffer& b = q.buffers[buffer];
-            for (std::uint64_t v = r.vpage; v < r.vpage + (std::uint64_t{1} << r.order) && v < b.pages.size(); ++v)
+            for (std::uint64_t v = r.vpage;
+                 v < r.vpage + (std::uint64_t{1} << r.order) && v < b.pages.size(); ++v)
                 b.pages[v] = o;
         }
         const std::int64_t life = draw_lifetime(&q, ph.lifetime);
@@ -208,7 +210,8 @@ bool Simulator::touch_one(std::uint32_t idx, std::uint32_t bi, SimTime& t) {
     t += sc_.costs.fault_ns;
     std::uint32_t owner = kNone;
     unsigned order = 0;
-    const bool aligned = (v & ((1u << kThpOrder) - 1)) == 0 && v + (1u << kThpOrder) <= b.pages.size();
+    const bool aligned =
+        (v & ((1u << kThpOrder) - 1)) == 0 && v + (1u << kThpOrder) <= b.pages.size();
     if (spec.thp && aligned) {
         owner = alloc_block(idx, spec.kind, GFP_TRANSHUGE_LIGHT, kThpOrder, bi,
                             static_cast<std::uint32_t>(v), q.cpu, t);
@@ -220,7 +223,8 @@ bool Simulator::touch_one(std::uint32_t idx, std::uint32_t bi, SimTime& t) {
         }
     }
     if (owner == kNone)
-        owner = alloc_block(idx, spec.kind, spec.gfp, 0, bi, static_cast<std::uint32_t>(v), q.cpu, t);
+        owner =
+            alloc_block(idx, spec.kind, spec.gfp, 0, bi, static_cast<std::uint32_t>(v), q.cpu, t);
     Buffer& bb = procs_[idx].buffers[bi];
     const std::uint64_t n = std::uint64_t{1} << order;
     if (owner != kNone) {
@@ -266,7 +270,8 @@ Simulator::Step Simulator::phase_bandwidth(Process& p, const Phase& ph, SimTime&
         if (o != kNone) bytes += kPageBytes;
     bytes *= ph.passes;
     if (!bw_) {
-        const double rate = sc_.machine.cpu_copy_bandwidth > 0 ? sc_.machine.cpu_copy_bandwidth : 4e9;
+        const double rate =
+            sc_.machine.cpu_copy_bandwidth > 0 ? sc_.machine.cpu_copy_bandwidth : 4e9;
         p.progress = 1;
         wake = t + static_cast<SimTime>(static_cast<double>(bytes) * 1e9 / rate);
         return Step::Yield;
@@ -278,13 +283,16 @@ Simulator::Step Simulator::phase_bandwidth(Process& p, const Phase& ph, SimTime&
     }
     const auto idx = static_cast<std::uint32_t>(&p - procs_.data());
     FlowSpec spec;
-    spec.kind = ph.op == Phase::Read ? FlowKind::Read : ph.op == Phase::Write ? FlowKind::Write : FlowKind::Copy;
+    spec.kind = ph.op == Phase::Read    ? FlowKind::Read
+                : ph.op == Phase::Write ? FlowKind::Write
+                                        : FlowKind::Copy;
     if (spec.kind != FlowKind::Write) spec.src = register_buffer(p, src);
     if (spec.kind != FlowKind::Read) spec.dst = register_buffer(p, dst);
     spec.passes = ph.passes;
     spec.cpu_cap = 1; // set by update_cpu_caps
     const OwnerKind k = p.buffers[src].spec->kind;
-    spec.traffic = (k == OwnerKind::Anon || k == OwnerKind::PageCache) ? TrafficClass::User : TrafficClass::Kernel;
+    spec.traffic = (k == OwnerKind::Anon || k == OwnerKind::PageCache) ? TrafficClass::User
+                                                                       : TrafficClass::Kernel;
     bw_->advance_to(t);
     const FlowId f = bw_->add_flow(spec);
     if (flow_proc_.size() <= f) flow_proc_.resize(f + 1, kNone);
@@ -318,8 +326,8 @@ Simulator::Step Simulator::phase_pin(Process& p, const Phase& ph, SimTime& t, bo
         if (pin) {
             const PageMap& map = pa_->page_map();
             const Zone* z = pa_->zone_by_id(map.info(r.page).zone);
-            const bool movable_place = z->type == ZONE_MOVABLE ||
-                                       map.get_pageblock_migratetype(r.page) == MIGRATE_CMA;
+            const bool movable_place =
+                z->type == ZONE_MOVABLE || map.get_pageblock_migratetype(r.page) == MIGRATE_CMA;
             if (movable_place) {
                 stats_.pin_migrations++;
                 if (!migrate_block(o, r.gfp & ~gfp::kMovable, t)) {
@@ -342,6 +350,8 @@ Simulator::Step Simulator::phase_pin(Process& p, const Phase& ph, SimTime& t, bo
 // the kernel when they were made).
 void Simulator::exit_process(std::uint32_t idx, SimTime& t) {
     while (procs_[idx].owned != kNone) free_block(procs_[idx].owned, t);
+    for (std::uint32_t c = 0; c < held_claims_.size(); ++c)
+        if (held_claims_[c].live && held_claims_[c].proc == idx) release_claim(c);
     Process& p = procs_[idx];
     p.state = Process::State::Exited;
     p.exited_at = t;

@@ -2,6 +2,7 @@
 // The event loop: boot the layout, start the processes, dispatch events in (time, seq)
 // order until the end, sample periodically, replay explicit events and expire lifetimes.
 #include "sim/simulator.h"
+#include "sim/sim_hooks.h"
 
 #include <algorithm>
 #include <stdexcept>
@@ -23,7 +24,8 @@ Simulator::Simulator(const Scenario& scenario, const Layout& layout, SimOptions 
 
     // The bandwidth model needs every controller's peak bandwidth.
     bool bandwidths = !layout_.controllers.empty();
-    for (const ControllerLayout& c : layout_.controllers) bandwidths = bandwidths && c.bandwidth > 0;
+    for (const ControllerLayout& c : layout_.controllers)
+        bandwidths = bandwidths && c.bandwidth > 0;
     if (bandwidths) {
         BandwidthConfig bc;
         bc.chunk_bytes = sc_.chunk_bytes;
@@ -83,11 +85,10 @@ Simulator::Simulator(const Scenario& scenario, const Layout& layout, SimOptions 
         replay_ = replay.get();
         add_generator(std::move(replay), true);
     }
+    init_slowpath();
     if (sc_.sample_period_ns > 0) queue_.push(0, EventKind::Sample);
     queue_.push(end_, EventKind::Stop);
 }
-
-Simulator::~Simulator() = default;
 
 void Simulator::add_generator(std::unique_ptr<Generator> gen, bool free_on_event_cpu) {
     GeneratorState g;
@@ -144,8 +145,8 @@ void Simulator::start_process(const ProcessSpec& spec, unsigned instance, SimTim
     p.name = spec.instances > 1 ? spec.name + "/" + std::to_string(instance) : spec.name;
     p.rng = sc_.seed * 0x100000001B3ULL + procs_.size() * 0x9E3779B97F4A7C15ULL + 1;
     // CPU placement: the affinity list in instance order, else round-robin over CPUs.
-    p.cpu = spec.cpus.empty() ? (next_cpu_++ % pa_->ncpus())
-                              : spec.cpus[instance % spec.cpus.size()];
+    p.cpu =
+        spec.cpus.empty() ? (next_cpu_++ % pa_->ncpus()) : spec.cpus[instance % spec.cpus.size()];
     if (spec.jitter_ns > 0)
         t += static_cast<SimTime>(next_random(p.rng) % static_cast<std::uint64_t>(spec.jitter_ns));
     p.repeat_left.assign(spec.phases.size(), kNone);
@@ -206,6 +207,17 @@ void Simulator::dispatch(const Event& e) {
         break;
     case EventKind::Bandwidth:
         if (e.gen == bw_gen_) bandwidth_event(e.time);
+        break;
+    case EventKind::Kswapd:
+    case EventKind::Kcompactd:
+        agent_event(e.kind, static_cast<int>(e.target), e.gen, e.time);
+        break;
+    case EventKind::ClaimRelease:
+        enter_allocator(e.time);
+        release_claim(e.target);
+        break;
+    case EventKind::Writeback:
+        complete_writebacks(e.time);
         break;
     case EventKind::Sample:
         sample(e.time);
@@ -273,7 +285,7 @@ void Simulator::apply_generated(const GenEvent& ev, std::vector<std::uint32_t>& 
     std::uint32_t& slot = owners[ev.id];
     if (ev.op == ExplicitEvent::Alloc) {
         const MigrateType mt = gfp_migratetype(ev.gfp);
-        const OwnerKind kind = mt == MIGRATE_MOVABLE ? OwnerKind::Anon
+        const OwnerKind kind = mt == MIGRATE_MOVABLE       ? OwnerKind::Anon
                                : mt == MIGRATE_RECLAIMABLE ? OwnerKind::SlabReclaimable
                                                            : OwnerKind::Kernel;
         slot = alloc_block(kNone, kind, ev.gfp, ev.order, kNone, 0, ev.cpu % pa_->ncpus(), t);
@@ -315,7 +327,9 @@ BufferId Simulator::register_buffer(Process& p, std::size_t buffer) {
         const std::uint32_t o = b.pages[v];
         if (o == kNone) continue;
         const OwnerRecord& r = owners_[o];
-        pfns.push_back(pa_->page_map().page_to_pfn(r.page) + (v - r.vpage));
+        const Pfn head = pa_->page_map().page_to_pfn(r.page);
+        if (v == r.vpage) pa_->mark_accessed(head); // the flow touches it: young for reclaim
+        pfns.push_back(head + (v - r.vpage));
     }
     b.bw_buffer = bw_->add_buffer(std::move(pfns));
     return b.bw_buffer;
@@ -331,7 +345,8 @@ void Simulator::reschedule_bandwidth() {
 
 // Flows on one CPU share its copy throughput.
 void Simulator::update_cpu_caps(unsigned cpu) {
-    const double cpu_bw = sc_.machine.cpu_copy_bandwidth > 0 ? sc_.machine.cpu_copy_bandwidth : 1e11;
+    const double cpu_bw =
+        sc_.machine.cpu_copy_bandwidth > 0 ? sc_.machine.cpu_copy_bandwidth : 1e11;
     std::vector<FlowId> mine;
     for (FlowId f : bw_->active_flows())
         if (procs_[flow_proc_[f]].cpu == cpu) mine.push_back(f);

@@ -6,6 +6,7 @@
 
 #include "allocator/layout.h"
 #include "allocator/page_allocator.h"
+#include "allocator/slowpath.h"
 #include "sim/bandwidth.h"
 #include "sim/capture_placement.h"
 #include "sim/event_queue.h"
@@ -13,11 +14,12 @@
 #include "sim/run_stats.h"
 #include "workloads/explicit_events.h"
 #include "workloads/generators.h"
-#include "workloads/trace_replay.h"
 #include "workloads/id_map.h"
+#include "workloads/trace_replay.h"
 #include "workloads/workload.h"
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -50,7 +52,7 @@ struct Buffer {
     std::uint64_t touched = 0;              ///< pages faulted so far (address order)
     std::uint64_t next_alloc_vpage = 0;     ///< where an alloc stream appends
     bool pinned = false;
-    BufferId bw_buffer = kNoBuffer;         ///< registered with the bandwidth model
+    BufferId bw_buffer = kNoBuffer; ///< registered with the bandwidth model
 };
 
 struct Process {
@@ -70,7 +72,7 @@ struct Process {
     std::uint64_t interleave = 0;
     std::uint64_t rng = 0; ///< splitmix64 state for jitter and lifetimes
     SimTime exited_at = -1;
-    FlowId flow = ~FlowId{0}; ///< the bandwidth flow the process waits for
+    FlowId flow = ~FlowId{0};    ///< the bandwidth flow the process waits for
     std::size_t flow_record = 0; ///< its entry in RunStats::flows
 };
 
@@ -103,6 +105,8 @@ public:
     const std::vector<Process>& processes() const { return procs_; }
     const Scenario& scenario() const { return sc_; }
     const Layout& layout() const { return layout_; }
+    /// The slow path (reclaim, compaction, contiguous allocation, OOM).
+    const SlowPathModel& slowpath() const { return *sp_; }
     /// The bandwidth model (nullptr when the machine declares no controller bandwidths).
     const BandwidthModel* bandwidth() const { return bw_.get(); }
     /// Who is calling the allocator right now (valid inside tracer callbacks).
@@ -136,8 +140,7 @@ private:
     /// Allocates one block for `proc` (kNone: kernel-wide) and records its owner. Returns
     /// the owner id or kNone on failure; advances `t` by the path's cost.
     std::uint32_t alloc_block(std::uint32_t proc, OwnerKind kind, GfpFlags gfp, unsigned order,
-                              std::uint32_t buffer, std::uint32_t vpage, unsigned cpu,
-                              SimTime& t);
+                              std::uint32_t buffer, std::uint32_t vpage, unsigned cpu, SimTime& t);
     /// Frees an owned block through the allocator and forgets its owner. `cpu`: the CPU
     /// that frees (kAllocCpu: the one that allocated it).
     void free_block(std::uint32_t owner, SimTime& t, unsigned cpu = kAllocCpu);
@@ -154,6 +157,30 @@ private:
     std::int64_t draw_lifetime(Process* p, const Lifetime& l);
     std::uint64_t next_random(std::uint64_t& state);
     void sample(SimTime t);
+    // The owner side of reclaim, migration and OOM, and the kswapd/kcompactd driver
+    // (sim_hooks.cpp).
+    class Hooks;
+    friend class Hooks;
+    void init_slowpath();
+    SimTime slowpath_cost(std::uint64_t slow_before, bool ok);
+    std::uint8_t controller_of(PageIdx page) const; ///< controller id, or the count if none
+    void schedule_agent(EventKind kind, int nid, SimTime t);
+    void agent_event(EventKind kind, int nid, std::uint32_t gen, SimTime t);
+    void forget_block(std::uint32_t owner); ///< the owner gave the block up (reclaim)
+    /// Marks the start of an allocator operation at time t (alloc, migration, agent step,
+    /// claim): hook_now() is then t plus what the slow path has cost since.
+    void enter_allocator(SimTime t) {
+        cur_t_ = t;
+        sp_base_ = sp_->cost_so_far();
+    }
+    SimTime hook_now() const {
+        return cur_t_ + static_cast<SimTime>(sp_->cost_so_far() - sp_base_);
+    }
+    void kill_process(std::uint32_t idx, SimTime t); ///< the OOM killer's SIGKILL
+    /// Claims a contiguous range as the phase says; the ClaimRecord tells how it went.
+    Step phase_claim(Process& p, const Phase& ph, SimTime& t);
+    ContigResult claim_windows(const std::vector<PfnRange>& ranges, Pfn pages, GfpFlags gfp);
+    void release_claim(std::uint32_t claim);
     BufferId register_buffer(Process& p, std::size_t buffer);
     void reschedule_bandwidth();
     void bandwidth_event(SimTime t);
@@ -198,10 +225,36 @@ private:
     };
     std::vector<GeneratorState> gens_;
     std::unique_ptr<BandwidthModel> bw_;
-    std::uint32_t bw_gen_ = 0;         ///< generation of the scheduled Bandwidth event
+    std::uint32_t bw_gen_ = 0; ///< generation of the scheduled Bandwidth event
     SimTime bw_scheduled_ = -1;
     std::vector<std::uint32_t> flow_proc_; ///< flow id -> process index
     TraceCaller caller_;
+    std::unique_ptr<Hooks> hooks_;
+    std::unique_ptr<SlowPathModel> sp_;
+    std::vector<std::uint32_t> kswapd_gen_, kcompactd_gen_; ///< lazy cancellation of naps
+    struct HeldClaim {
+        Pfn pfn = 0;
+        Pfn pages = 0;
+        int cma_area = -1;          ///< cma_alloc'ed from this area (-1: alloc_contig_range)
+        std::uint32_t proc = kNone; ///< released at this process's exit (UntilExit)
+        bool live = false;
+    };
+    SimTime cur_t_ = 0;                   ///< start of the allocator operation in progress
+    std::uint64_t sp_base_ = 0;           ///< the slow path's cost_so_far() at that start
+    std::vector<SimTime> writeback_done_; ///< owner id -> when its writeback completes
+    struct PendingWriteback {
+        SimTime done = 0;
+        std::uint32_t owner = 0;
+        std::uint32_t gen = 0;
+    };
+    std::deque<PendingWriteback> writebacks_; ///< in start order (= completion order)
+    SimTime writeback_busy_until_ = 0;        ///< the backing device's queue
+    SimTime writeback_event_ = -1;            ///< the pending Writeback event's time
+    /// Reclaim met a dirty page: the flusher writes back its whole file (sim_writeback.cpp).
+    void start_writeback(std::uint32_t owner);
+    /// folio_end_writeback() for every write done by `now`: the block goes to its LRU tail.
+    void complete_writebacks(SimTime now);
+    std::vector<HeldClaim> held_claims_;
     TraceReplay* replay_ = nullptr; ///< owned by its GeneratorState
     std::unique_ptr<CapturePlacementBuilder> capture_;
     std::unique_ptr<Layout> capture_layout_;

@@ -201,6 +201,7 @@ ConfigNode scenario_to_config(const Scenario& sc) {
     root.set("seed", number_node(sc.seed));
     root.set("sample_period", scalar_node(exact_duration(sc.sample_period_ns)));
     root.set("chunk", scalar_node(format_size(sc.chunk_bytes)));
+    root.set("swap", scalar_node(format_size(sc.swap_bytes)));
     const EngineCosts& c = sc.costs;
     ConfigNode costs = ConfigNode::map();
     costs.set("pcp_hit", scalar_node(exact_duration(c.pcp_hit_ns)));
@@ -210,6 +211,8 @@ ConfigNode scenario_to_config(const Scenario& sc) {
     costs.set("free", scalar_node(exact_duration(c.free_ns)));
     costs.set("fault", scalar_node(exact_duration(c.fault_ns)));
     costs.set("zero_page_per_kib", scalar_node(exact_duration(c.zero_page_ns_per_kib)));
+    costs.set("writeback", scalar_node(exact_duration(c.writeback_ns)));
+    costs.set("writeback_rate", scalar_node(format_bandwidth(c.writeback_rate)));
     root.set("costs", costs);
     ConfigNode w = ConfigNode::map();
     if (!sc.workload.processes.empty()) {

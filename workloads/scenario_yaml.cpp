@@ -176,7 +176,8 @@ EngineCosts read_costs(const ConfigNode& n) {
     EngineCosts c;
     MapReader r(
         n, "costs",
-        {"pcp_hit", "pcp_refill", "buddy", "fallback", "free", "fault", "zero_page_per_kib"});
+        {"pcp_hit", "pcp_refill", "buddy", "fallback", "free", "fault", "zero_page_per_kib",
+         "writeback", "writeback_rate"});
     auto d = [&](const char* key, std::int64_t& out) {
         if (const ConfigNode* v = r.optional(key)) out = read_duration(*v);
     };
@@ -187,6 +188,11 @@ EngineCosts read_costs(const ConfigNode& n) {
     d("free", c.free_ns);
     d("fault", c.fault_ns);
     d("zero_page_per_kib", c.zero_page_ns_per_kib);
+    d("writeback", c.writeback_ns);
+    if (const ConfigNode* v = r.optional("writeback_rate")) {
+        c.writeback_rate = v->as_bandwidth();
+        if (c.writeback_rate <= 0) v->fail("writeback_rate must be positive");
+    }
     return c;
 }
 
@@ -221,7 +227,7 @@ Scenario scenario_from_config(const ConfigNode& input, const ParamOverrides& set
 
     MapReader top(root, "scenario",
                   {"name", "description", "params", "machine", "layouts", "duration", "seed",
-                   "sample_period", "chunk", "costs", "workload"});
+                   "sample_period", "chunk", "swap", "costs", "workload"});
     sc.name = read_name(top.required("name"), "scenario");
     if (const ConfigNode* v = top.optional("description")) sc.description = v->as_string();
     sc.machine = read_machine(top.required("machine"), folder_of(file));
@@ -236,6 +242,7 @@ Scenario scenario_from_config(const ConfigNode& input, const ParamOverrides& set
         sc.sample_period_ns = read_duration(*v);
     if (const ConfigNode* v = top.optional("chunk"))
         sc.chunk_bytes = read_size_multiple(*v, ctx.page_size(), "pages");
+    if (const ConfigNode* v = top.optional("swap")) sc.swap_bytes = v->as_size();
     if (const ConfigNode* v = top.optional("costs")) sc.costs = read_costs(*v);
     const ConfigNode& w = top.required("workload");
     read_workload(w, ctx, sc);

@@ -194,6 +194,8 @@ struct EngineCosts {
     std::int64_t free_ns = 80;
     std::int64_t fault_ns = 700;            ///< anonymous page fault overhead (+ zeroing)
     std::int64_t zero_page_ns_per_kib = 25; ///< clearing a new page, per KiB
+    std::int64_t writeback_ns = 30'000'000; ///< a write's latency to the backing device
+    double writeback_rate = 200e6; ///< the backing device's write throughput, bytes/s
     bool operator==(const EngineCosts&) const = default;
 };
 
@@ -217,6 +219,7 @@ struct Scenario {
     std::uint64_t seed = 1;
     std::int64_t sample_period_ns = 10'000'000;
     std::uint64_t chunk_bytes = 64 * 1024; ///< bandwidth model chunk granularity
+    std::uint64_t swap_bytes = 0; ///< swap space: anonymous pages are reclaimable only with swap
     EngineCosts costs;
 };
 
