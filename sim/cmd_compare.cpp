@@ -8,6 +8,7 @@
 #include "sim/compare.h"
 #include "sim/compare_report.h"
 #include "sim/progress.h"
+#include "sim/set_options.h"
 #include "workloads/scenario_yaml.h"
 #include "workloads/units.h"
 
@@ -20,7 +21,7 @@ namespace pagesim {
 
 int compare_command(const CompareCommand& cmd, std::ostream& out, std::ostream& err) {
     try {
-        const Scenario sc = load_scenario(cmd.scenario);
+        const Scenario sc = load_scenario(cmd.scenario, parse_set_options(cmd.set));
         if (cmd.format != "table" && cmd.format != "json")
             throw std::invalid_argument("--format: expected table or json, got '" + cmd.format +
                                         "'");
@@ -82,7 +83,8 @@ void add_compare_command(CLI::App& app, int& exit_code) {
     auto no_plots = std::make_shared<bool>(false);
     CLI::App* sub =
         app.add_subcommand("compare", "Run a scenario on several layouts and compare them");
-    sub->add_option("scenario", cmd->scenario, "scenario file (YAML)")->required();
+    sub->add_option("scenario", cmd->scenario, "scenario file (YAML) or bundled scenario name")
+        ->required();
     sub->add_option("--layout,-l", cmd->layouts,
                     "layout to include (repeatable; default: all, first = baseline)");
     sub->add_option("--seeds", cmd->seeds, "seeds per layout (same seeds for every layout)")
@@ -91,6 +93,7 @@ void add_compare_command(CLI::App& app, int& exit_code) {
     sub->add_option("--out,-o", cmd->out,
                     "write compare.json, compare.csv, series.csv and plots here");
     sub->add_option("--until", cmd->until, "stop each run at this simulated time");
+    sub->add_option("--set", cmd->set, "NAME=VALUE: set a scenario parameter (repeatable)");
     sub->add_option("--format,-f", cmd->format, "table | json")->capture_default_str();
     sub->add_flag("--no-plots", *no_plots, "do not draw the PNG plots");
     sub->add_flag("--strict", cmd->strict, "treat layout warnings as errors");

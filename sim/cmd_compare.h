@@ -17,6 +17,7 @@ namespace pagesim {
 struct CompareCommand {
     std::string scenario;
     std::vector<std::string> layouts;
+    std::vector<std::string> set; ///< --set NAME=VALUE: scenario parameters
     unsigned seeds = 1;
     unsigned jobs = 0;
     std::string out;

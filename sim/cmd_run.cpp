@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // `pagesim run`: load the scenario, boot the chosen layout, run, report.
 #include "sim/cmd_run.h"
+#include "sim/set_options.h"
 
 #include "allocator/cmdline.h"
 #include "sim/atomic_file.h"
@@ -71,13 +72,7 @@ Scenario trace_scenario(const Machine& machine, const std::string& trace) {
 
 int run_command(const RunCommand& cmd, std::ostream& out, std::ostream& err) {
     try {
-        ParamOverrides set;
-        for (const std::string& kv : cmd.set) {
-            const std::size_t eq = kv.find('=');
-            if (eq == std::string::npos || eq == 0)
-                throw std::invalid_argument("--set: expected NAME=VALUE, got '" + kv + "'");
-            set.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
-        }
+        const ParamOverrides set = parse_set_options(cmd.set);
         Scenario sc;
         if (!cmd.scenario.empty()) {
             if (!cmd.machine.empty()) {

@@ -5,6 +5,7 @@
 #include "sim/compare.h"
 #include "sim/compare_report.h"
 #include "workloads/machine_yaml.h"
+#include "workloads/scenario_yaml.h"
 
 #include <catch2/catch.hpp>
 
@@ -163,4 +164,38 @@ TEST_CASE("compare: outputs and plots", "[compare][plots]") {
         CHECK(width >= 400);
     }
     std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("compare: the alternatives to DMBs, bandwidth against unmovable capacity",
+          "[compare][e2e]") {
+    CompareOptions o;
+    o.jobs = 2;
+    o.until_ns = 2'000'000'000; // the copies end by 1.7 s; the slab has grown by then
+    const CompareResult r = run_compare(load_scenario("alternatives"), o);
+    REQUIRE(r.summary.size() == 7);
+    enum { none, movablecore, dmb_split, fake_numa, hotplug, cma, sticky };
+    const auto wall = [&](std::size_t l) { return metric(r, l, "bandwidth.wall_s"); };
+    const auto capacity = [&](std::size_t l) {
+        return metric(r, l, "pressure.unmovable_capacity_MiB");
+    };
+    // Spreading user memory over both MEMCs (DMBs, a node per MEMC, hot-plugged movable
+    // memory on each) shortens the copies by over 40%; ZONE_MOVABLE on MEMC1 only, a CMA
+    // area and sticky pageblocks leave every user page on MEMC1.
+    for (std::size_t l : {dmb_split, fake_numa, hotplug}) {
+        INFO("layout " << l);
+        CHECK(wall(l) < 0.6 * wall(none));
+        CHECK(metric(r, l, "bandwidth.MEMC0.share_user") > 40.0);
+    }
+    for (std::size_t l : {movablecore, cma, sticky}) {
+        INFO("layout " << l);
+        CHECK(wall(l) == Approx(wall(none)));
+        CHECK(metric(r, l, "bandwidth.MEMC1.share_user") == Approx(100.0));
+    }
+    // What the kernel can still get: every layout that sets ~600 MiB aside costs about
+    // that much; sticky pageblocks cost nothing (they only refuse to change type).
+    CHECK(capacity(sticky) == Approx(capacity(none)));
+    for (std::size_t l : {movablecore, dmb_split, fake_numa, hotplug, cma}) {
+        INFO("layout " << l);
+        CHECK(capacity(l) < capacity(none) - 400.0);
+    }
 }
