@@ -16,23 +16,12 @@
 
 namespace pagesim {
 
-double t95(std::size_t dof) {
-    static const double table[] = {0,     12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365,
-                                   2.306, 2.262,  2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
-                                   2.120, 2.110,  2.101, 2.093, 2.086, 2.080, 2.074, 2.069,
-                                   2.064, 2.060,  2.056, 2.052, 2.048, 2.045, 2.042};
-    if (dof == 0) return 0;
-    if (dof < sizeof table / sizeof table[0]) return table[dof];
-    if (dof < 60) return 2.000;
-    if (dof < 120) return 1.980;
-    return 1.960;
-}
-
 namespace {
 
 RunSeries series_of(const Simulator& sim) {
     RunSeries s;
-    const double page_mib = static_cast<double>(sim.layout().kconfig.page_size()) / (1024.0 * 1024.0);
+    const double page_mib =
+        static_cast<double>(sim.layout().kconfig.page_size()) / (1024.0 * 1024.0);
     for (const ControllerLayout& c : sim.layout().controllers) s.controllers.push_back(c.name);
     s.user_mib.assign(s.controllers.size(), {});
     for (const Sample& smp : sim.stats().samples) {
@@ -49,10 +38,13 @@ RunSeries series_of(const Simulator& sim) {
         s.delivered_gbps.assign(s.controllers.size(), {});
         const double period = static_cast<double>(bs.period_ns) * 1e-9;
         for (std::size_t i = 0; i < bs.intervals(); ++i) {
-            s.interval_end_s.push_back(static_cast<double>(bs.start_ns + static_cast<std::int64_t>(i + 1) * bs.period_ns) * 1e-9);
+            s.interval_end_s.push_back(
+                static_cast<double>(bs.start_ns + static_cast<std::int64_t>(i + 1) * bs.period_ns) *
+                1e-9);
             const auto stats = bs.interval(i);
             for (std::size_t c = 0; c < s.controllers.size() && c < stats.size(); ++c)
-                s.delivered_gbps[c].push_back(period > 0 ? stats[c].delivered_bytes.total() * 1e-9 / period : 0);
+                s.delivered_gbps[c].push_back(
+                    period > 0 ? stats[c].delivered_bytes.total() * 1e-9 / period : 0);
         }
     }
     return s;
@@ -82,16 +74,10 @@ std::vector<LayoutSummary> summarise(const CompareResult& r) {
             ms.name = m->name;
             ms.unit = m->unit;
             ms.better = m->better;
-            ms.n = v.size();
-            double sum = 0;
-            for (double x : v) sum += x;
-            ms.mean = sum / static_cast<double>(v.size());
-            if (v.size() > 1) {
-                double ss = 0;
-                for (double x : v) ss += (x - ms.mean) * (x - ms.mean);
-                const double sd = std::sqrt(ss / static_cast<double>(v.size() - 1));
-                ms.ci95 = t95(v.size() - 1) * sd / std::sqrt(static_cast<double>(v.size()));
-            }
+            const MeanCi mc = mean_ci(v);
+            ms.n = mc.n;
+            ms.mean = mc.mean;
+            ms.ci95 = mc.ci95;
             ls.metrics.push_back(ms);
         }
         out.push_back(std::move(ls));
@@ -123,7 +109,8 @@ CompareResult run_compare(const Scenario& sc, const CompareOptions& opts) {
     if (opts.layouts.empty()) {
         r.layouts = sc.layouts.empty() ? std::vector<NamedLayout>{{"default", ""}} : sc.layouts;
     } else {
-        for (const std::string& name : opts.layouts) r.layouts.push_back(pick_layout(sc, name, std::nullopt));
+        for (const std::string& name : opts.layouts)
+            r.layouts.push_back(pick_layout(sc, name, std::nullopt));
     }
     const unsigned nseeds = std::max(1u, opts.seeds);
     for (unsigned i = 0; i < nseeds; ++i) r.seeds.push_back(sc.seed + i);
@@ -132,7 +119,8 @@ CompareResult run_compare(const Scenario& sc, const CompareOptions& opts) {
     std::vector<Layout> booted;
     for (const NamedLayout& nl : r.layouts) {
         booted.push_back(boot_layout(sc.machine, nl.cmdline, opts.strict));
-        for (const std::string& w : booted.back().warnings) r.warnings.push_back(nl.name + ": " + w);
+        for (const std::string& w : booted.back().warnings)
+            r.warnings.push_back(nl.name + ": " + w);
     }
 
     const std::size_t njobs = r.layouts.size() * nseeds;

@@ -4,6 +4,7 @@
 // seeds, and the ratio to the first (baseline) layout.
 #pragma once
 
+#include "sim/mean_ci.h"
 #include "sim/metrics.h"
 #include "workloads/workload.h"
 
@@ -17,9 +18,9 @@ namespace pagesim {
 struct CompareOptions {
     std::vector<std::string> layouts; ///< names to run, in this order; empty: all of them
     unsigned seeds = 1;
-    unsigned jobs = 0;                ///< threads; 0: the machine's hardware threads
+    unsigned jobs = 0; ///< threads; 0: the machine's hardware threads
     std::int64_t until_ns = -1;
-    bool strict = false;              ///< layout warnings are errors
+    bool strict = false;                  ///< layout warnings are errors
     std::function<void(double)> progress; ///< fraction of runs done
 };
 
@@ -44,7 +45,7 @@ struct MetricSummary {
     std::string name, unit;
     int better = 0;
     double mean = 0;
-    double ci95 = 0;  ///< half-width; 0 with a single seed
+    double ci95 = 0; ///< half-width; 0 with a single seed
     std::size_t n = 0;
     double ratio = 1; ///< mean / baseline mean (1 for the baseline; NaN if the baseline is 0)
     bool significant = false; ///< the 95 % intervals of this layout and the baseline are apart
@@ -67,8 +68,5 @@ struct CompareResult {
 /// Runs the comparison. Throws std::invalid_argument for an unknown layout name and
 /// LayoutError / CmdlineError for a layout that does not boot.
 CompareResult run_compare(const Scenario& sc, const CompareOptions& opts);
-
-/// Two-sided 95 % Student-t quantile for `dof` degrees of freedom.
-double t95(std::size_t dof);
 
 } // namespace pagesim

@@ -3,6 +3,7 @@
 #include "sim/compare_report.h"
 
 #include "sim/atomic_file.h"
+#include "sim/mean_ci.h"
 #include "sim/scripts.h"
 
 #include <fmt/format.h>
@@ -14,32 +15,8 @@ namespace pagesim {
 
 namespace {
 
-// Decimals for a value of this magnitude: 1 from 100 up, 2 from 10, else 3 (-1: %g).
-int decimals(double v) {
-    const double a = std::fabs(v);
-    if (a >= 1e6 || (a > 0 && a < 1e-3)) return -1;
-    return a >= 100 ? 1 : a >= 10 ? 2 : 3;
-}
-
-std::string fixed(double v, int d) {
-    return d < 0 ? fmt::format("{:.3g}", v) : fmt::format("{:.{}f}", v, d);
-}
-
-// A value with few significant digits, right for tables of mixed magnitudes.
-std::string num(double v) {
-    if (std::isnan(v)) return "-";
-    if (v == 0) return "0";
-    return fixed(v, decimals(v));
-}
-
 std::string cell(const MetricSummary& m, bool baseline) {
-    std::string s = num(m.mean);
-    // The interval at the mean's precision, and only where it does not round to nothing.
-    if (m.n > 1 && m.mean != 0) {
-        const int d = decimals(m.mean);
-        const std::string ci = fixed(m.ci95, d);
-        if (d < 0 ? m.ci95 > 1e-6 * std::fabs(m.mean) : std::stod(ci) != 0) s += " ±" + ci;
-    }
+    std::string s = format_mean_ci({m.mean, m.ci95, m.n});
     if (baseline) return s;
     if (std::isnan(m.ratio)) return s + " (   n/a)";
     const double pct = (m.ratio - 1.0) * 100.0;
@@ -51,8 +28,8 @@ std::string cell(const MetricSummary& m, bool baseline) {
 
 std::string compare_table(const CompareResult& r) {
     std::string s;
-    s += fmt::format("pagesim compare: scenario {}, {} layout(s) x {} seed(s) (seeds {}..{})\n", r.scenario,
-                     r.layouts.size(), r.seeds.size(), r.seeds.front(), r.seeds.back());
+    s += fmt::format("pagesim compare: scenario {}, {} layout(s) x {} seed(s) (seeds {}..{})\n",
+                     r.scenario, r.layouts.size(), r.seeds.size(), r.seeds.front(), r.seeds.back());
     for (std::size_t l = 0; l < r.layouts.size(); ++l)
         s += fmt::format("  [{}] {:<18} {}\n", l, r.layouts[l].name,
                          r.layouts[l].cmdline.empty() ? "(no parameters)" : r.layouts[l].cmdline);
@@ -67,7 +44,8 @@ std::string compare_table(const CompareResult& r) {
     int width = 14;
     for (const LayoutSummary& ls : r.summary)
         for (const MetricSummary& m : ls.metrics)
-            width = std::max(width, static_cast<int>(cell(m, &ls == &r.summary.front()).size()) + 1);
+            width =
+                std::max(width, static_cast<int>(cell(m, &ls == &r.summary.front()).size()) + 1);
     s += fmt::format("{:<{}}", "metric", kName);
     for (std::size_t l = 0; l < r.summary.size(); ++l)
         s += fmt::format(" {:>{}}", fmt::format("[{}] {}", l, r.summary[l].layout.name), width);
@@ -114,14 +92,20 @@ nlohmann::json compare_json(const CompareResult& r) {
             json zf = json::object(), cf = json::object();
             for (const FreeHistogram& h : rr.metrics.zone_free) zf[h.label] = h.blocks;
             for (const FreeHistogram& h : rr.metrics.controller_free) cf[h.label] = h.blocks;
-            runs.push_back({{"seed", rr.seed}, {"metrics", m}, {"free_blocks_by_zone", zf}, {"free_blocks_by_controller", cf}});
+            runs.push_back({{"seed", rr.seed},
+                            {"metrics", m},
+                            {"free_blocks_by_zone", zf},
+                            {"free_blocks_by_controller", cf}});
         }
         lj["runs"] = runs;
         json summary = json::object();
         if (l < r.summary.size())
             for (const MetricSummary& m : r.summary[l].metrics)
-                summary[m.name] = {{"unit", m.unit},   {"mean", m.mean},   {"ci95", m.ci95},
-                                   {"n", m.n},         {"better", m.better},
+                summary[m.name] = {{"unit", m.unit},
+                                   {"mean", m.mean},
+                                   {"ci95", m.ci95},
+                                   {"n", m.n},
+                                   {"better", m.better},
                                    {"ratio", std::isnan(m.ratio) ? json(nullptr) : json(m.ratio)},
                                    {"significant", m.significant}};
         lj["summary"] = summary;
@@ -138,8 +122,8 @@ std::string compare_csv(const CompareResult& r) {
         for (std::size_t k = 0; k < ns; ++k) {
             const RunResult& rr = r.runs[l * ns + k];
             for (const Metric& m : rr.metrics.scalars)
-                s += fmt::format("{},\"{}\",{},{},{},{}\n", r.layouts[l].name, r.layouts[l].cmdline, rr.seed,
-                                 m.name, m.unit, m.value);
+                s += fmt::format("{},\"{}\",{},{},{},{}\n", r.layouts[l].name, r.layouts[l].cmdline,
+                                 rr.seed, m.name, m.unit, m.value);
         }
     return s;
 }
@@ -157,12 +141,13 @@ std::string compare_series_csv(const CompareResult& r) {
             s += fmt::format("{},kernel_low_MiB,,{},{}\n", name, t, se.kernel_low_mib[i]);
             s += fmt::format("{},kernel_high_MiB,,{},{}\n", name, t, se.kernel_high_mib[i]);
             for (std::size_t c = 0; c < se.controllers.size(); ++c)
-                s += fmt::format("{},user_MiB,{},{},{}\n", name, se.controllers[c], t, se.user_mib[c][i]);
+                s += fmt::format("{},user_MiB,{},{},{}\n", name, se.controllers[c], t,
+                                 se.user_mib[c][i]);
         }
         for (std::size_t c = 0; c < se.delivered_gbps.size(); ++c)
             for (std::size_t i = 0; i < se.interval_end_s.size(); ++i)
-                s += fmt::format("{},delivered_GBps,{},{},{}\n", name, se.controllers[c], se.interval_end_s[i],
-                                 se.delivered_gbps[c][i]);
+                s += fmt::format("{},delivered_GBps,{},{},{}\n", name, se.controllers[c],
+                                 se.interval_end_s[i], se.delivered_gbps[c][i]);
     }
     return s;
 }
