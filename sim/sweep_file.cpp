@@ -192,9 +192,11 @@ void try_load(const Sweep& sw, const std::string& scenario, const ParamOverrides
             what += k + "=" + v;
         }
         std::string why = e.what();
+        // An error in the value itself, or in a path with no line to show: no second location.
         if (const auto* ce = dynamic_cast<const ConfigError*>(&e);
-            ce && ce->mark().file.rfind("--set ", 0) == 0)
-            why = ce->message(); // the error is in the value itself: no second location
+            ce && (ce->mark().file.rfind("--set ", 0) == 0 ||
+                   (ce->mark().line == 0 && ce->message().rfind("--set ", 0) == 0)))
+            why = ce->message();
         throw ConfigError(at, "set " + what + " on scenario '" + scenario + "': " + why);
     }
 }

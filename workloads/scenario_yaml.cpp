@@ -235,8 +235,12 @@ ConfigNode apply_path_overrides(const ConfigNode& input, const ParamOverrides& a
         return load_yaml_file(file);
     };
     ConfigNode tree = input;
+    const ConfigNode* declared = input.find("params");
     for (const auto& [name, value] : all) {
-        if (!is_config_path(name)) {
+        // A plain name is a parameter, unless the scenario declares no such parameter and
+        // has a top-level key of that name (`duration`, `seed`): then it is that key's path.
+        if (!is_config_path(name) &&
+            ((declared && declared->find(name)) || !input.find(name) || name == "params")) {
             params.emplace_back(name, value);
             continue;
         }
