@@ -34,6 +34,9 @@ std::string job_command(const Sweep& sw, const SweepPoint& p, const std::string&
     }
     s += " --format json --out ";
     s += shell_quote((results_dir / (p.id + ".json")).string());
+    // The summary is in the result file; printed too it would flood Slurm's and parallel's
+    // logs, where only the errors (stderr) are of use.
+    s += " >/dev/null";
     return s;
 }
 

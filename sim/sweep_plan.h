@@ -15,7 +15,8 @@
 namespace pagesim {
 
 /// The command of one point: `pagesim run SCENARIO [--layout L] [--seed S] [--set K=V]...
-/// --format json --out RESULTS_DIR/<id>.json`, every word quoted for sh (shell_quote).
+/// --format json --out RESULTS_DIR/<id>.json >/dev/null`, every word quoted for sh
+/// (shell_quote); stdout is dropped (the result file holds the same), stderr is kept.
 /// `results_dir` must be absolute (a job list runs anywhere).
 std::string job_command(const Sweep& sw, const SweepPoint& p, const std::string& pagesim,
                         const std::filesystem::path& results_dir);
