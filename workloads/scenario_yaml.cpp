@@ -244,8 +244,9 @@ ConfigNode apply_path_overrides(const ConfigNode& input, const ParamOverrides& a
             params.emplace_back(name, value);
             continue;
         }
-        const std::string_view rest = std::string_view(name).substr(7);
-        if (name.rfind("params.", 0) == 0 && !rest.empty() && !is_config_path(rest)) {
+        const bool param_path = name.size() > 7 && name.compare(0, 7, "params.") == 0;
+        const std::string_view rest = param_path ? std::string_view(name).substr(7) : "";
+        if (param_path && !is_config_path(rest)) {
             params.emplace_back(std::string(rest), value); // params.NAME is the parameter NAME
             continue;
         }
