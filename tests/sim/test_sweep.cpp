@@ -195,8 +195,9 @@ TEST_CASE("sweep file: a workloads axis and scenario files relative to the sweep
                        .string());
     CHECK(ids(sw) == std::vector<std::string>{"thread_test-none", "other_test-none"});
     const std::string cmd = job_command(sw, sw.points[1], "/opt/it's/pagesim", "/w/results");
-    CHECK(cmd == "'/opt/it'\\''s/pagesim' run '" + (d.path / "sc/other test.yaml").string() +
-                     "' --layout none --format json --out /w/results/other_test-none.json >/dev/null");
+    CHECK(cmd ==
+          "'/opt/it'\\''s/pagesim' run '" + (d.path / "sc/other test.yaml").string() +
+              "' --layout none --format json --out /w/results/other_test-none.json >/dev/null");
 }
 
 TEST_CASE("job lines: quoting and the results/<id>.json scanner", "[sweep]") {

@@ -49,11 +49,10 @@ TEST_CASE("scenario --set by path: machine values, layouts, parameters", "[yaml]
         load_scenario("thread_test", {{"machine.controllers[1].bandwidth", "4.8GB/s"}});
     CHECK(slow.machine.controllers.at(1).bandwidth == 4.8e9);
     CHECK(slow.machine.controllers.at(0).bandwidth == base.machine.controllers.at(0).bandwidth);
-    const Scenario l =
-        load_scenario("thread_test", {{"layouts.none", "movablecore=100M"},
-                                      {"duration", "2s"},
-                                      {"seed", "7"},
-                                      {"workload.processes[0].instances", "2"}});
+    const Scenario l = load_scenario("thread_test", {{"layouts.none", "movablecore=100M"},
+                                                     {"duration", "2s"},
+                                                     {"seed", "7"},
+                                                     {"workload.processes[0].instances", "2"}});
     CHECK(l.layouts.at(0).cmdline == "movablecore=100M");
     CHECK(l.duration_ns == 2'000'000'000);
     CHECK(l.seed == 7);
