@@ -5,6 +5,7 @@
 # start until the N-th result file exists. Prints a Markdown table for bench/RESULTS.md.
 #
 #   bench/sweep_engines.sh [N]        (default N=100; as root: it starts Slurm and sshd)
+#   PAGESIM=path/to/pagesim            adds `pagesim sweep run` (default: the release build)
 #
 # Other load on the machine inflates every figure: the load average is printed at the end.
 # "per job" = wall / N. "overhead per job" = wall x slots / N - the time of one job run
@@ -16,6 +17,7 @@ JOB=$ROOT/tests/integration/dummy-job.sh
 PROG=sweep_engines.sh
 . "$CLUSTER/lib.sh"
 N=${1:-100}
+PAGESIM=${PAGESIM:-$ROOT/build/release/sim/pagesim} # its row is skipped if there is none
 SLOTS=2
 [ "$(id -u)" = 0 ] || die "run as root (Slurm's munged runs as the munge user)"
 W=$(mktemp -d /tmp/pagesim-sweep-bench.XXXXXX)
@@ -69,6 +71,9 @@ echo "| engine | slots | wall for $N jobs (s) | per job (ms) | overhead per job 
 echo "|---|---|---|---|---|"
 run_case "serial sh loop (baseline)" 1 sh -c 'while IFS= read -r l; do sh -c "$l"; done <jobs.txt'
 run_case "GNU parallel, local" $SLOTS parallel --will-cite -j $SLOTS --joblog jobs.log -a jobs.txt
+if [ -x "$PAGESIM" ]; then
+    run_case "pagesim sweep run, local" $SLOTS "$PAGESIM" sweep run . --jobs $SLOTS
+fi
 
 env=$("$CLUSTER/sshd-local.sh" up "$W/sshd" "$(free_port 22320)" 2>"$W/up.log") || { cat "$W/up.log" >&2; exit 1; }
 eval "$env"

@@ -6,6 +6,7 @@
 #include "allocator/cmdline.h"
 #include "sim/atomic_file.h"
 #include "sim/ftrace_export.h"
+#include "sim/metrics.h"
 #include "sim/progress.h"
 #include "sim/replay_report.h"
 #include "sim/run_report.h"
@@ -70,6 +71,39 @@ Scenario trace_scenario(const Machine& machine, const std::string& trace) {
     return sc;
 }
 
+bool is_result_file(const std::string& out) {
+    return out.size() > 5 && out.compare(out.size() - 5, 5, ".json") == 0;
+}
+
+namespace {
+
+// The one-file result of a sweep job: what --format json prints, the inputs that tell the
+// job apart from its neighbours (so a result explains itself without the manifest), and
+// compare's named metrics (what `sweep collect` tabulates), in the order compare lists them.
+nlohmann::json result_file_json(const nlohmann::json& summary, const Simulator& sim,
+                                const NamedLayout& nl, const ParamOverrides& set,
+                                const RunCommand& cmd) {
+    using nlohmann::json;
+    json j = summary;
+    json overrides = json::array();
+    for (const auto& [k, v] : set) overrides.push_back({k, v});
+    j["inputs"] = {{"scenario", sim.scenario().name},
+                   {"scenario_file", sim.scenario().source},
+                   {"layout", nl.name},
+                   {"cmdline", nl.cmdline},
+                   {"seed", sim.scenario().seed},
+                   {"overrides", overrides},
+                   {"until", cmd.until}};
+    json metrics = json::array();
+    for (const Metric& m : compute_metrics(sim).scalars)
+        metrics.push_back(
+            {{"name", m.name}, {"unit", m.unit}, {"value", m.value}, {"better", m.better}});
+    j["metrics"] = metrics;
+    return j;
+}
+
+} // namespace
+
 int run_command(const RunCommand& cmd, std::ostream& out, std::ostream& err) {
     try {
         const ParamOverrides set = parse_set_options(cmd.set);
@@ -103,6 +137,9 @@ int run_command(const RunCommand& cmd, std::ostream& out, std::ostream& err) {
         if (cmd.format != "table" && cmd.format != "json")
             throw std::invalid_argument("--format: expected table or json, got '" + cmd.format +
                                         "'");
+        const bool single_file = is_result_file(cmd.out);
+        if (single_file && std::filesystem::is_directory(cmd.out))
+            throw std::invalid_argument("--out " + cmd.out + ": ends in .json but is a directory");
         const NamedLayout nl = pick_layout(sc, cmd.layout, cmd.cmdline);
         const Layout layout = boot_layout(sc.machine, nl.cmdline, cmd.strict);
         for (const std::string& w : layout.warnings) err << "pagesim: warning: " << w << "\n";
@@ -132,7 +169,14 @@ int run_command(const RunCommand& cmd, std::ostream& out, std::ostream& err) {
         bar.finish();
         if (exporter) exporter->commit();
         for (const std::string& w : replay_warnings(sim)) err << w << "\n";
-        if (!cmd.out.empty()) {
+        nlohmann::json summary = run_summary_json(sim);
+        if (sim.trace_replay()) {
+            summary["trace_replay"] = replay_comparison_json(sim);
+            summary["trace_replay"]["capture_cmdline"] = capture_cmdline;
+        }
+        if (single_file) {
+            write_file_atomic(cmd.out, result_file_json(summary, sim, nl, set, cmd).dump(2) + "\n");
+        } else if (!cmd.out.empty()) {
             write_run_outputs(cmd.out, sim);
             if (sim.trace_replay()) {
                 write_file_atomic(std::filesystem::path(cmd.out) / "trace_replay.json",
@@ -140,12 +184,7 @@ int run_command(const RunCommand& cmd, std::ostream& out, std::ostream& err) {
             }
         }
         if (cmd.format == "json") {
-            nlohmann::json j = run_summary_json(sim);
-            if (sim.trace_replay()) {
-                j["trace_replay"] = replay_comparison_json(sim);
-                j["trace_replay"]["capture_cmdline"] = capture_cmdline;
-            }
-            out << j.dump(2) << "\n";
+            out << summary.dump(2) << "\n";
         } else {
             out << "layout " << nl.name << ": "
                 << (nl.cmdline.empty() ? "(no parameters)" : nl.cmdline) << "\n"
@@ -199,7 +238,8 @@ void add_run_command(CLI::App& app, int& exit_code) {
     sub->add_option("--set", cmd->set, "NAME=VALUE: set a scenario parameter (repeatable)")
         ->allow_extra_args(false);
     sub->add_option("--out,-o", cmd->out,
-                    "write summary.json, timeseries.csv and /proc files here");
+                    "DIR: write summary.json, timeseries.csv and /proc files there; FILE.json: "
+                    "write only the summary, inputs and metrics to that file (a sweep's result)");
     sub->add_option("--format,-f", cmd->format, "table | json")->capture_default_str();
     sub->add_flag("--verbose,-v", cmd->verbose, "echo the fully defaulted scenario as YAML first");
     sub->add_flag("--strict", cmd->strict,

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // `pagesim run SCENARIO.yaml [--layout NAME | --cmdline "..."] [--seed N] [--until T]
-// [--set NAME=VALUE]... [--out DIR] [--format table|json] [--verbose] [--trace TRACE]
+// [--set NAME=VALUE]... [--out DIR|FILE.json] [--format table|json] [--verbose] [--trace TRACE]
 // [--ftrace-out FILE]`, or `pagesim run --trace TRACE --machine M [--capture-cmdline "..."]`:
 // one workload on one layout. Also the helpers `compare` and `sweep` share: picking a layout
 // and booting it.
@@ -28,7 +28,7 @@ struct RunCommand {
     std::optional<std::uint64_t> seed;
     std::vector<std::string> set; ///< --set NAME=VALUE: scenario parameters
     std::string until;            ///< --until T (a duration)
-    std::string out;              ///< --out DIR
+    std::string out;              ///< --out DIR, or --out FILE.json (is_result_file)
     std::string format = "table"; ///< table | json
     bool verbose = false;         ///< echo the fully defaulted scenario as YAML
     bool strict = false;          ///< layout warnings and malformed trace lines are errors
@@ -55,6 +55,12 @@ NamedLayout pick_layout(const Scenario& sc, const std::string& name,
 /// Boots the machine with a command line (compute_layout); LayoutError / CmdlineError on
 /// bad input.
 Layout boot_layout(const Machine& machine, const std::string& cmdline, bool strict);
+
+/// True if `--out` names a one-file result (ends in ".json") rather than a directory: the
+/// run summary as --format json prints it, plus "inputs" (scenario, layout, cmdline, seed,
+/// overrides) and "metrics" (compute_metrics(), as [{name, unit, value, better}]), written
+/// atomically (a sweep's results/<id>.json).
+bool is_result_file(const std::string& out);
 
 /// Runs the command; 0 success, 1 runtime failure (e.g. an output not writable), 2 bad
 /// input. Messages go to `err`, results to `out`.

@@ -16,18 +16,6 @@
 
 namespace pagesim {
 
-double t95(std::size_t dof) {
-    static const double table[] = {0,     12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365,
-                                   2.306, 2.262,  2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
-                                   2.120, 2.110,  2.101, 2.093, 2.086, 2.080, 2.074, 2.069,
-                                   2.064, 2.060,  2.056, 2.052, 2.048, 2.045, 2.042};
-    if (dof == 0) return 0;
-    if (dof < sizeof table / sizeof table[0]) return table[dof];
-    if (dof < 60) return 2.000;
-    if (dof < 120) return 1.980;
-    return 1.960;
-}
-
 namespace {
 
 RunSeries series_of(const Simulator& sim) {
@@ -86,16 +74,10 @@ std::vector<LayoutSummary> summarise(const CompareResult& r) {
             ms.name = m->name;
             ms.unit = m->unit;
             ms.better = m->better;
-            ms.n = v.size();
-            double sum = 0;
-            for (double x : v) sum += x;
-            ms.mean = sum / static_cast<double>(v.size());
-            if (v.size() > 1) {
-                double ss = 0;
-                for (double x : v) ss += (x - ms.mean) * (x - ms.mean);
-                const double sd = std::sqrt(ss / static_cast<double>(v.size() - 1));
-                ms.ci95 = t95(v.size() - 1) * sd / std::sqrt(static_cast<double>(v.size()));
-            }
+            const MeanCi mc = mean_ci(v);
+            ms.n = mc.n;
+            ms.mean = mc.mean;
+            ms.ci95 = mc.ci95;
             ls.metrics.push_back(ms);
         }
         out.push_back(std::move(ls));

@@ -4,6 +4,7 @@
 // seeds, and the ratio to the first (baseline) layout.
 #pragma once
 
+#include "sim/mean_ci.h"
 #include "sim/metrics.h"
 #include "workloads/workload.h"
 
@@ -67,8 +68,5 @@ struct CompareResult {
 /// Runs the comparison. Throws std::invalid_argument for an unknown layout name and
 /// LayoutError / CmdlineError for a layout that does not boot.
 CompareResult run_compare(const Scenario& sc, const CompareOptions& opts);
-
-/// Two-sided 95 % Student-t quantile for `dof` degrees of freedom.
-double t95(std::size_t dof);
 
 } // namespace pagesim

@@ -3,6 +3,7 @@
 #include "sim/compare_report.h"
 
 #include "sim/atomic_file.h"
+#include "sim/mean_ci.h"
 #include "sim/scripts.h"
 
 #include <fmt/format.h>
@@ -14,32 +15,8 @@ namespace pagesim {
 
 namespace {
 
-// Decimals for a value of this magnitude: 1 from 100 up, 2 from 10, else 3 (-1: %g).
-int decimals(double v) {
-    const double a = std::fabs(v);
-    if (a >= 1e6 || (a > 0 && a < 1e-3)) return -1;
-    return a >= 100 ? 1 : a >= 10 ? 2 : 3;
-}
-
-std::string fixed(double v, int d) {
-    return d < 0 ? fmt::format("{:.3g}", v) : fmt::format("{:.{}f}", v, d);
-}
-
-// A value with few significant digits, right for tables of mixed magnitudes.
-std::string num(double v) {
-    if (std::isnan(v)) return "-";
-    if (v == 0) return "0";
-    return fixed(v, decimals(v));
-}
-
 std::string cell(const MetricSummary& m, bool baseline) {
-    std::string s = num(m.mean);
-    // The interval at the mean's precision, and only where it does not round to nothing.
-    if (m.n > 1 && m.mean != 0) {
-        const int d = decimals(m.mean);
-        const std::string ci = fixed(m.ci95, d);
-        if (d < 0 ? m.ci95 > 1e-6 * std::fabs(m.mean) : std::stod(ci) != 0) s += " ±" + ci;
-    }
+    std::string s = format_mean_ci({m.mean, m.ci95, m.n});
     if (baseline) return s;
     if (std::isnan(m.ratio)) return s + " (   n/a)";
     const double pct = (m.ratio - 1.0) * 100.0;

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// The pagesim command line: layout | run | trace-stats | import ftrace (and compare, sweep
-// as they land). Exit codes: 0 success, 1 runtime failure, 2 bad input.
+// The pagesim command line: layout | run | compare | trace-stats | import ftrace | sweep.
+// Exit codes: 0 success, 1 runtime failure, 2 bad input.
 #include "allocator/page_allocator.h"
 #include "allocator/proc_fs.h"
 #include "sim/cmd_compare.h"
 #include "sim/cmd_import.h"
 #include "sim/cmd_layout.h"
 #include "sim/cmd_run.h"
+#include "sim/cmd_sweep.h"
 #include "sim/cmd_trace_stats.h"
 #include "workloads/config_node.h"
 #include "workloads/machine_yaml.h"
@@ -67,6 +68,7 @@ int main(int argc, char** argv) {
     pagesim::add_compare_command(app, exit_code);
     add_trace_stats_command(app, exit_code);
     pagesim::add_import_command(app, exit_code);
+    pagesim::add_sweep_command(app, exit_code);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

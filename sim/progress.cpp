@@ -14,7 +14,7 @@ ProgressBar::~ProgressBar() {
     finish();
 }
 
-void ProgressBar::update(double fraction) {
+void ProgressBar::update(double fraction, const std::string& note) {
     if (!tty_) return;
     const auto now = std::chrono::steady_clock::now();
     const double elapsed = std::chrono::duration<double>(now - start_).count();
@@ -28,8 +28,8 @@ void ProgressBar::update(double fraction) {
     for (int i = 0; i < kWidth; ++i) bar[i] = i < filled ? '#' : '.';
     bar[kWidth] = '\0';
     const double eta = fraction > 0 ? elapsed * (1 - fraction) / fraction : 0;
-    std::fprintf(stderr, "\r%s [%s] %3d%%  %.0fs elapsed, ~%.0fs left ", label_.c_str(), bar,
-                 static_cast<int>(fraction * 100), elapsed, eta);
+    std::fprintf(stderr, "\r%s [%s] %3d%%  %.0fs elapsed, ~%.0fs left %s\033[K", label_.c_str(),
+                 bar, static_cast<int>(fraction * 100), elapsed, eta, note.c_str());
     std::fflush(stderr);
     drawn_ = true;
 }

@@ -13,8 +13,9 @@ public:
     /// `label` prefixes the bar ("run thread_test/dmb-split").
     explicit ProgressBar(std::string label);
     ~ProgressBar();
-    /// Reports the fraction done (0..1); redraws at most every 100 ms.
-    void update(double fraction);
+    /// Reports the fraction done (0..1); redraws at most every 100 ms. `note` follows the
+    /// ETA ("12/40 done, 1 failed").
+    void update(double fraction, const std::string& note = {});
     /// Erases the bar (if drawn).
     void finish();
 

@@ -7,6 +7,7 @@
 
 #include "allocator/cmdline.h"
 #include "allocator/layout.h"
+#include "workloads/config_path.h"
 #include "workloads/machine_yaml.h"
 #include "workloads/scenario_read.h"
 #include "workloads/yaml_loader.h"
@@ -122,6 +123,18 @@ Params read_params(const ConfigNode* n, const ParamOverrides& set, const std::st
 
 // ---- Machine and layouts ---------------------------------------------------------------
 
+// The file of `machine: NAME_OR_PATH`: a path relative to the scenario, else a bundled
+// machine's file; "" if neither exists.
+std::string machine_file(const std::string& v, const std::string& dir) {
+    const fs::path rel = dir.empty() ? fs::path(v) : fs::path(dir) / v;
+    if (fs::is_regular_file(rel)) return rel.string();
+    if (v.find('/') == std::string::npos && v.find('.') == std::string::npos) {
+        const fs::path bundled = fs::path(PAGESIM_MACHINES_DIR) / (v + ".yaml");
+        if (fs::is_regular_file(bundled)) return bundled.string();
+    }
+    return {};
+}
+
 Machine read_machine(const ConfigNode& n, const std::string& dir) {
     if (n.is_map()) return machine_from_config(n);
     const std::string v = n.as_string();
@@ -215,9 +228,48 @@ std::string folder_of(const std::string& file) {
     return fs::path(file).parent_path().string();
 }
 
+// `--set PATH=VALUE` for a PATH into the tree (not a parameter name): applied to the tree
+// before it is read, so the value meets every check a value written in the file meets. A
+// machine given by name or file is read and inlined when a path goes into it.
+ConfigNode apply_path_overrides(const ConfigNode& input, const ParamOverrides& all,
+                                ParamOverrides& params) {
+    const std::string dir = folder_of(input.mark().file);
+    const ScalarExpander machine = [&dir](const ConfigNode& n, const std::string& where) {
+        if (where != "machine") return ConfigNode();
+        const std::string file = machine_file(n.text(), dir);
+        if (file.empty()) n.fail("cannot find the machine '" + n.text() + "' to apply --set to");
+        return load_yaml_file(file);
+    };
+    ConfigNode tree = input;
+    const ConfigNode* declared = input.find("params");
+    for (const auto& [name, value] : all) {
+        // A plain name is a parameter, unless the scenario declares no such parameter and
+        // has a top-level key of that name (`duration`, `seed`): then it is that key's path.
+        if (!is_config_path(name) &&
+            ((declared && declared->find(name)) || !input.find(name) || name == "params")) {
+            params.emplace_back(name, value);
+            continue;
+        }
+        const bool param_path = name.size() > 7 && name.compare(0, 7, "params.") == 0;
+        const std::string_view rest = param_path ? std::string_view(name).substr(7) : "";
+        if (param_path && !is_config_path(rest)) {
+            params.emplace_back(std::string(rest), value); // params.NAME is the parameter NAME
+            continue;
+        }
+        std::string where = "--set ";
+        where += name;
+        where += '=';
+        where += value;
+        tree = set_config_path(tree, name, ConfigNode::scalar(value, Mark{where, 0, 0}), machine);
+    }
+    return tree;
+}
+
 } // namespace
 
-Scenario scenario_from_config(const ConfigNode& input, const ParamOverrides& set) {
+Scenario scenario_from_config(const ConfigNode& original, const ParamOverrides& all) {
+    ParamOverrides set;
+    const ConfigNode input = apply_path_overrides(original, all, set);
     MapReader pre(input, "scenario");
     const std::string file = input.mark().file;
     Scenario sc;

@@ -14,7 +14,10 @@
 
 namespace pagesim {
 
-/// `pagesim run --set NAME=VALUE`: values for the scenario's declared parameters.
+/// `pagesim run --set NAME=VALUE`: values for the scenario's declared parameters (NAME or
+/// params.NAME), or for any single value of the scenario by its path
+/// (`machine.controllers[1].bandwidth`, `layouts.split`, `duration`; config_path.h), a
+/// machine given by name or file included. Applied in order; a later one wins.
 using ParamOverrides = std::vector<std::pair<std::string, std::string>>;
 
 /// Loads and validates a scenario file; `name_or_path` is a path or the name of a bundled

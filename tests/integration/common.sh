@@ -1,14 +1,16 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Sourced by the scale-out integration tests: paths, skip/fail, checks on result files.
-# A test is called with one argument, its own work directory (fixed, below the build tree,
-# so that a run that died half-way is cleaned up by the next one).
+# A test is called with its own work directory (fixed, below the build tree, so that a run
+# that died half-way is cleaned up by the next one), and the tests of `pagesim sweep` with
+# the pagesim binary as a second argument.
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 CLUSTER=$ROOT/scripts/cluster
 JOB=$ROOT/tests/integration/dummy-job.sh
 PY=/usr/bin/python3 # Debian's: the python3 first on PATH may be another one
 . "$CLUSTER/lib.sh"
-[ $# -eq 1 ] || { echo "usage: $0 WORKDIR" >&2; exit 2; }
+[ $# -eq 1 ] || [ $# -eq 2 ] || { echo "usage: $0 WORKDIR [PAGESIM]" >&2; exit 2; }
 W=$1
+PAGESIM=${2:-} # the real pagesim binary, for the tests of `pagesim sweep`
 mkdir -p "$W"
 W=$(abspath "$W")
 SECONDS0=$(date +%s)
@@ -49,5 +51,30 @@ files = sorted(glob.glob("results/*.json"))
 bad = [f for f in files if json.load(open(f))["engine"] != engine]
 if len(files) != count or bad:
     sys.exit(f"FAIL: expected {count} results from {engine}, got {len(files)}; wrong engine: {bad}")
+PYEOF
+}
+
+# need_pagesim: the tests of `pagesim sweep` run the real binary.
+need_pagesim() { [ -n "$PAGESIM" ] && [ -x "$PAGESIM" ] || fail "no pagesim binary given (usage: $0 WORKDIR PAGESIM)"; }
+
+# result_id LINE_NO: the id of line LINE_NO of jobs.txt (its results/<id>.json).
+result_id() { sed -n "${1}p" jobs.txt | sed 's|.*results/\([A-Za-z0-9._-]*\)\.json.*|\1|'; }
+
+# break_line LINE_NO: makes that job fail at run time (an unknown option) while its line
+# still names its result file; `pagesim sweep plan` again writes the line back whole.
+break_line() { sed -i "${1}s| run | run --no-such-option |" jobs.txt; }
+
+# all_results_whole: every results/*.json parses, and no temporary file is left beside them.
+all_results_whole() {
+    "$PY" - <<'PYEOF'
+import glob, json, sys
+bad = []
+for f in glob.glob("results/*"):
+    try:
+        json.load(open(f))
+    except Exception as e:
+        bad.append(f"{f}: {e}")
+if bad:
+    sys.exit("FAIL: partial or foreign files in results/: " + "; ".join(bad))
 PYEOF
 }
