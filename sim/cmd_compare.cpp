@@ -2,6 +2,7 @@
 // `pagesim compare`: run the scenario on each layout, N seeds each, print the table, write
 // JSON/CSV and plots.
 #include "sim/cmd_compare.h"
+#include "sim/cli_errors.h"
 
 #include "allocator/cmdline.h"
 #include "allocator/layout.h"
@@ -60,21 +61,8 @@ int compare_command(const CompareCommand& cmd, std::ostream& out, std::ostream& 
                     << (cmd.plots ? ",*.png}" : "}") << "\n";
         }
         return 0;
-    } catch (const ConfigError& e) {
-        err << e.what() << "\n";
-        return 2;
-    } catch (const CmdlineError& e) {
-        err << "pagesim: error: " << e.what() << "\n";
-        return 2;
-    } catch (const LayoutError& e) {
-        err << "pagesim: error: " << e.what() << "\n";
-        return 2;
-    } catch (const std::invalid_argument& e) {
-        err << "pagesim: error: " << e.what() << "\n";
-        return 2;
-    } catch (const std::exception& e) {
-        err << "pagesim: " << e.what() << "\n";
-        return 1;
+    } catch (...) {
+        return report_command_error(err);
     }
 }
 

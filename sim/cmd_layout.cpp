@@ -2,6 +2,7 @@
 // `pagesim layout`: machine + command line -> zone layout as dmesg, table, JSON (zoneinfo
 // through the allocator core's hook).
 #include "sim/cmd_layout.h"
+#include "sim/cli_errors.h"
 
 #include "allocator/cmdline.h"
 #include "allocator/layout_dmesg.h"
@@ -298,15 +299,8 @@ int run_layout_command(const LayoutCommandOptions& o, std::ostream& out, std::os
         if (o.format != "json")
             for (const std::string& w : layout.warnings) err << "warning: " << w << "\n";
         return 0;
-    } catch (const ConfigError& e) {
-        err << e.what() << "\n";
-        return 2;
-    } catch (const CmdlineError& e) {
-        err << "error: " << e.what() << "\n";
-        return 2;
-    } catch (const LayoutError& e) {
-        err << "error: " << e.what() << "\n";
-        return 2;
+    } catch (...) {
+        return report_command_error(err);
     }
 }
 

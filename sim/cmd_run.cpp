@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // `pagesim run`: load the scenario, boot the chosen layout, run, report.
 #include "sim/cmd_run.h"
+#include "sim/cli_errors.h"
 #include "sim/set_options.h"
 
 #include "allocator/cmdline.h"
@@ -197,27 +198,8 @@ int run_command(const RunCommand& cmd, std::ostream& out, std::ostream& err) {
             }
         }
         return 0;
-    } catch (const FtraceError& e) {
-        err << e.what() << "\n";
-        return 2;
-    } catch (const EventListError& e) {
-        err << e.what() << "\n";
-        return 2;
-    } catch (const ConfigError& e) {
-        err << e.what() << "\n";
-        return 2;
-    } catch (const CmdlineError& e) {
-        err << "pagesim: error: " << e.what() << "\n";
-        return 2;
-    } catch (const LayoutError& e) {
-        err << "pagesim: error: " << e.what() << "\n";
-        return 2;
-    } catch (const std::invalid_argument& e) {
-        err << "pagesim: error: " << e.what() << "\n";
-        return 2;
-    } catch (const std::exception& e) {
-        err << "pagesim: " << e.what() << "\n";
-        return 1;
+    } catch (...) {
+        return report_command_error(err);
     }
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // The `sweep` subcommands: argument handling and exit codes; the work is in sweep_*.cpp.
 #include "sim/cmd_sweep.h"
+#include "sim/cli_errors.h"
 
 #include "sim/sweep_collect.h"
 #include "sim/sweep_file.h"
@@ -27,15 +28,8 @@ int sweep_plan_command(const std::string& sweep_file, const std::string& out_dir
         if (r.done) out << " (" << r.done << " already done)";
         out << " in " << fs::absolute(out_dir).lexically_normal().string() << "/jobs.txt\n";
         return 0;
-    } catch (const ConfigError& e) {
-        err << e.what() << "\n";
-        return 2;
-    } catch (const std::invalid_argument& e) {
-        err << "pagesim: error: " << e.what() << "\n";
-        return 2;
-    } catch (const std::exception& e) {
-        err << "pagesim: " << e.what() << "\n";
-        return 1;
+    } catch (...) {
+        return report_command_error(err);
     }
 }
 
@@ -52,12 +46,8 @@ int sweep_run_command(const std::string& dir, unsigned jobs, std::ostream& out, 
             out << "logs in " << (d / "logs").string() << "; `pagesim sweep collect " << dir
                 << "` lists what is left\n";
         return r.failed || r.not_run ? 1 : 0;
-    } catch (const std::invalid_argument& e) {
-        err << "pagesim: error: " << e.what() << "\n";
-        return 2;
-    } catch (const std::exception& e) {
-        err << "pagesim: " << e.what() << "\n";
-        return 1;
+    } catch (...) {
+        return report_command_error(err);
     }
 }
 
@@ -87,12 +77,8 @@ int sweep_collect_command(const CollectCommand& cmd, std::ostream& out, std::ost
             out << "\n";
         }
         return r.done == r.jobs.size() ? 0 : 1;
-    } catch (const std::invalid_argument& e) {
-        err << "pagesim: error: " << e.what() << "\n";
-        return 2;
-    } catch (const std::exception& e) {
-        err << "pagesim: " << e.what() << "\n";
-        return 1;
+    } catch (...) {
+        return report_command_error(err);
     }
 }
 

@@ -2,6 +2,7 @@
 // The engines are existing programs; pagesim only builds their command lines. Whether a
 // job succeeded is never taken from them: `sweep collect` reads the result files.
 #include "sim/sweep_submit.h"
+#include "sim/cli_errors.h"
 
 #include "sim/atomic_file.h"
 #include "sim/scripts.h"
@@ -98,12 +99,8 @@ int submit_command(const SubmitCommand& cmd, std::ostream& out, std::ostream& er
             return rc == 0 ? 0 : 1; // parallel exits with the number of failed jobs
         }
         return rc;
-    } catch (const std::invalid_argument& e) {
-        err << "pagesim: error: " << e.what() << "\n";
-        return 2;
-    } catch (const std::exception& e) {
-        err << "pagesim: " << e.what() << "\n";
-        return 1;
+    } catch (...) {
+        return report_command_error(err);
     }
 }
 

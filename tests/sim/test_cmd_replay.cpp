@@ -6,6 +6,8 @@
 #include "sim/cmd_run.h"
 #include "workloads/event_list.h"
 
+#include "tests/sim/sim_test_util.h"
+
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
@@ -16,34 +18,13 @@
 #include <unistd.h>
 
 using namespace pagesim;
+using namespace pagesim::test;
 namespace fs = std::filesystem;
 
 namespace {
 
 const std::string kRef = PAGESIM_TEST_DATA "/reference/t_4G_trace/trace.txt";
 const std::string kMalformed = PAGESIM_TEST_DATA "/bad/ftrace_malformed.txt";
-
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        path =
-            fs::temp_directory_path() / ("pagesim-cmd-replay-" + std::to_string(::getpid()) + "-" +
-                                         std::to_string(reinterpret_cast<std::uintptr_t>(this)));
-        fs::remove_all(path);
-        fs::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    std::vector<std::string> files() const {
-        std::vector<std::string> f;
-        for (const auto& e : fs::directory_iterator(path))
-            f.push_back(e.path().filename().string());
-        std::sort(f.begin(), f.end());
-        return f;
-    }
-};
 
 struct Result {
     int rc = 0;

@@ -4,6 +4,8 @@
 #include "sim/cmd_trace_stats.h"
 #include "sim/trace_stats_report.h"
 
+#include "tests/sim/sim_test_util.h"
+
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -13,6 +15,7 @@
 #include <unistd.h>
 
 using namespace pagesim;
+using namespace pagesim::test;
 namespace fs = std::filesystem;
 
 namespace {
@@ -28,22 +31,6 @@ Layout t4g_layout() {
     return l;
 }
 
-/// A fresh directory under the system temp dir, removed at scope exit.
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        path =
-            fs::temp_directory_path() / ("pagesim-trace-stats-" + std::to_string(::getpid()) + "-" +
-                                         std::to_string(reinterpret_cast<std::uintptr_t>(this)));
-        fs::remove_all(path);
-        fs::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
-
 struct Run {
     int rc = 0;
     std::string out;
@@ -58,11 +45,6 @@ Run run(const TraceStatsCommand& cmd, const Layout* layout) {
     r.out = out.str();
     r.err = err.str();
     return r;
-}
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 } // namespace

@@ -79,7 +79,8 @@ TEST_CASE("compare: where ZONE_MOVABLE sits decides each controller's user share
     CHECK(metric(r, 2, "resident.MEMC1.user_peak_MiB") == Approx(0.0));
 }
 
-TEST_CASE("compare: wall time of a copy on one controller is bytes moved / bandwidth", "[compare]") {
+TEST_CASE("compare: wall time of a copy on one controller is bytes moved / bandwidth",
+          "[compare]") {
     // Two copies of 16 MiB x 10 passes, both on MEMC1 (9.6 GB/s): each byte copied reads one
     // and writes one, so the controller moves 2 x 2 x 16 MiB x 10 = 640 MiB of traffic.
     CompareOptions o;
@@ -107,7 +108,8 @@ TEST_CASE("compare: means, 95% intervals and ratios over seeds", "[compare]") {
     REQUIRE(r.runs.size() == 6);
     for (std::size_t l = 0; l < 2; ++l) {
         std::vector<double> v;
-        for (std::size_t s = 0; s < 3; ++s) v.push_back(r.runs[l * 3 + s].metrics.find("processes.wall_s")->value);
+        for (std::size_t s = 0; s < 3; ++s)
+            v.push_back(r.runs[l * 3 + s].metrics.find("processes.wall_s")->value);
         const double mean = (v[0] + v[1] + v[2]) / 3;
         double ss = 0;
         for (double x : v) ss += (x - mean) * (x - mean);
@@ -121,7 +123,8 @@ TEST_CASE("compare: means, 95% intervals and ratios over seeds", "[compare]") {
     }
     for (const MetricSummary& m : r.summary[1].metrics)
         if (m.name == "processes.wall_s")
-            CHECK(m.ratio == Approx(metric(r, 1, "processes.wall_s") / metric(r, 0, "processes.wall_s")));
+            CHECK(m.ratio ==
+                  Approx(metric(r, 1, "processes.wall_s") / metric(r, 0, "processes.wall_s")));
 }
 
 TEST_CASE("compare: output is the same whatever the thread count", "[compare][determinism]") {
@@ -149,7 +152,8 @@ TEST_CASE("compare: outputs and plots", "[compare][plots]") {
         CHECK(std::filesystem::file_size(dir / f) > 100);
     std::string why;
     REQUIRE(plot_compare(dir, why) == 0);
-    for (const char* png : {"wall.png", "shares.png", "bandwidth.png", "kernel_free.png", "free_orders.png"}) {
+    for (const char* png :
+         {"wall.png", "shares.png", "bandwidth.png", "kernel_free.png", "free_orders.png"}) {
         INFO(png);
         REQUIRE(std::filesystem::exists(dir / png));
         CHECK(std::filesystem::file_size(dir / png) > 5000);
@@ -160,7 +164,8 @@ TEST_CASE("compare: outputs and plots", "[compare][plots]") {
         CHECK(h[1] == 'P');
         CHECK(h[2] == 'N');
         CHECK(h[3] == 'G');
-        const unsigned width = (unsigned{h[16]} << 24) | (unsigned{h[17]} << 16) | (unsigned{h[18]} << 8) | h[19];
+        const unsigned width =
+            (unsigned{h[16]} << 24) | (unsigned{h[17]} << 16) | (unsigned{h[18]} << 8) | h[19];
         CHECK(width >= 400);
     }
     std::filesystem::remove_all(dir);

@@ -4,9 +4,12 @@
 #include "sim/event_queue.h"
 #include "sim/simulator.h"
 
+#include "tests/sim/sim_test_util.h"
+
 #include <catch2/catch.hpp>
 
 using namespace pagesim;
+using namespace pagesim::test;
 
 namespace {
 Scenario base_scenario() {
@@ -17,7 +20,8 @@ Scenario base_scenario() {
     sc.sample_period_ns = 100'000'000;
     return sc;
 }
-Phase alloc_phase(std::uint64_t count, unsigned order, GfpFlags gfp, Lifetime life, double rate = 0) {
+Phase alloc_phase(std::uint64_t count, unsigned order, GfpFlags gfp, Lifetime life,
+                  double rate = 0) {
     Phase ph;
     ph.kind = Phase::Alloc;
     ph.count = count;
@@ -27,15 +31,6 @@ Phase alloc_phase(std::uint64_t count, unsigned order, GfpFlags gfp, Lifetime li
     ph.lifetime = life;
     ph.rate = rate;
     return ph;
-}
-std::uint64_t used_pages(const Simulator& sim) {
-    std::uint64_t used = 0;
-    for (const Zone* z : sim.allocator().zones()) {
-        std::uint64_t pcp = 0;
-        for (const PerCpuPages& p : z->pcp) pcp += static_cast<std::uint64_t>(p.count);
-        used += z->managed_pages - static_cast<std::uint64_t>(z->free_pages()) - pcp;
-    }
-    return used;
 }
 } // namespace
 
@@ -139,8 +134,9 @@ TEST_CASE("same inputs and seed give the same run", "[engine][determinism]") {
     p.name = "mixed";
     p.instances = 3;
     p.jitter_ns = 1'000'000;
-    p.phases = {alloc_phase(2000, 0, GFP_HIGHUSER_MOVABLE, {Lifetime::Exponential, 50'000'000, 0}, 20000.0),
-                alloc_phase(500, 2, GFP_KERNEL, {Lifetime::Uniform, 1'000'000, 90'000'000}, 5000.0)};
+    p.phases = {
+        alloc_phase(2000, 0, GFP_HIGHUSER_MOVABLE, {Lifetime::Exponential, 50'000'000, 0}, 20000.0),
+        alloc_phase(500, 2, GFP_KERNEL, {Lifetime::Uniform, 1'000'000, 90'000'000}, 5000.0)};
     sc.workload.processes.push_back(p);
     auto fingerprint = [&](std::uint64_t seed) {
         Scenario s = sc;
@@ -163,7 +159,9 @@ TEST_CASE("a churn generator drives the allocator through the engine", "[engine]
     GeneratorSpec g;
     g.kind = "churn";
     g.name = "w3";
-    g.params = {{"slots", "4096"}, {"rate", "1000000"}, {"max_order", "4"},
+    g.params = {{"slots", "4096"},
+                {"rate", "1000000"},
+                {"max_order", "4"},
                 {"gfp", "GFP_KERNEL:1,GFP_HIGHUSER_MOVABLE:1"}};
     sc.workload.generators.push_back(g);
     Simulator sim(sc, make_simple_layout(65536, 2));

@@ -5,9 +5,12 @@
 // records, the allocator's heads and the residency counts agree.
 #include "sim/simulator.h"
 
+#include "tests/sim/sim_test_util.h"
+
 #include <catch2/catch.hpp>
 
 using namespace pagesim;
+using namespace pagesim::test;
 
 namespace {
 
@@ -89,17 +92,6 @@ void check_owners(const Simulator& sim) {
             }
     }
     sim.allocator().check_invariants();
-}
-
-// Pages neither free nor on a pcp list (the simple layout reserves nothing).
-std::uint64_t used_pages(const Simulator& sim) {
-    std::uint64_t used = 0;
-    for (const Zone* z : sim.allocator().zones()) {
-        std::uint64_t pcp = 0;
-        for (const PerCpuPages& p : z->pcp) pcp += static_cast<std::uint64_t>(p.count);
-        used += z->managed_pages - static_cast<std::uint64_t>(z->free_pages()) - pcp;
-    }
-    return used;
 }
 
 std::uint64_t owned_pages(const Simulator& sim) {

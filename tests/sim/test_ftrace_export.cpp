@@ -10,6 +10,8 @@
 #include "workloads/ftrace_parse.h"
 #include "workloads/trace_import.h"
 
+#include "tests/sim/sim_test_util.h"
+
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -18,28 +20,10 @@
 #include <unistd.h>
 
 using namespace pagesim;
+using namespace pagesim::test;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        path = fs::temp_directory_path() / ("pagesim-export-" + std::to_string(::getpid()) + "-" +
-                                            std::to_string(reinterpret_cast<std::uintptr_t>(this)));
-        fs::remove_all(path);
-        fs::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 /// Processes (THP and small pages faulted in, a kernel allocation stream with lifetimes,
 /// exits), a churn generator and explicit events on one 64 MiB node with two CPUs.

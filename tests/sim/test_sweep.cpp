@@ -10,6 +10,8 @@
 #include "sim/sweep_plan.h"
 #include "sim/sweep_runner.h"
 
+#include "tests/sim/sim_test_util.h"
+
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -19,30 +21,10 @@
 #include <unistd.h>
 
 using namespace pagesim;
+using namespace pagesim::test;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        static std::atomic<int> n{0};
-        path = fs::temp_directory_path() /
-               ("pagesim-test-sweep-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
-        fs::remove_all(path);
-        fs::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    fs::path write(const std::string& name, const std::string& text) const {
-        const fs::path p = path / name;
-        fs::create_directories(p.parent_path());
-        std::ofstream(p) << text;
-        return p;
-    }
-};
 
 std::string read(const fs::path& p) {
     std::ifstream in(p);

@@ -11,6 +11,8 @@
 #include "workloads/machine_yaml.h"
 #include "workloads/trace_stats.h"
 
+#include "tests/sim/sim_test_util.h"
+
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -19,22 +21,13 @@
 #include <unistd.h>
 
 using namespace pagesim;
+using namespace pagesim::test;
 namespace fs = std::filesystem;
 
 namespace {
 
 const std::string kRef = PAGESIM_TEST_DATA "/reference/t_4G_trace/trace.txt";
 using T = TraceEventType;
-
-std::uint64_t used_pages(const Simulator& sim) {
-    std::uint64_t used = 0;
-    for (const Zone* z : sim.allocator().zones()) {
-        std::uint64_t pcp = 0;
-        for (const PerCpuPages& p : z->pcp) pcp += static_cast<std::uint64_t>(p.count);
-        used += z->managed_pages - static_cast<std::uint64_t>(z->free_pages()) - pcp;
-    }
-    return used;
-}
 
 TraceEvent ev(T type, std::int64_t ts, Pfn pfn, unsigned order, unsigned cpu = 0,
               GfpFlags gfp = GFP_KERNEL) {
