@@ -131,6 +131,13 @@ Simulator::Step Simulator::phase_claim(Process& p, const Phase& ph, SimTime& t) 
     return Step::Done;
 }
 
+std::uint64_t Simulator::held_claim_pages() const {
+    std::uint64_t n = 0;
+    for (const HeldClaim& c : held_claims_)
+        if (c.live) n += c.pages;
+    return n;
+}
+
 void Simulator::release_claim(std::uint32_t claim) {
     HeldClaim& c = held_claims_[claim];
     if (!c.live) return;

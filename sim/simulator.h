@@ -107,6 +107,8 @@ public:
     const Layout& layout() const { return layout_; }
     /// The slow path (reclaim, compaction, contiguous allocation, OOM).
     const SlowPathModel& slowpath() const { return *sp_; }
+    /// Pages held by driver claims now (claimed, not yet released).
+    std::uint64_t held_claim_pages() const;
     /// The bandwidth model (nullptr when the machine declares no controller bandwidths).
     const BandwidthModel* bandwidth() const { return bw_.get(); }
     /// Who is calling the allocator right now (valid inside tracer callbacks).

@@ -9,6 +9,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cstdlib>
+
 using namespace pagesim;
 using namespace pagesim::test;
 
@@ -246,4 +249,112 @@ TEST_CASE("kswapd wakes below the low watermark and runs on its own clock", "[en
     // Background reclaim spares most of the app's faults a direct reclaim stall.
     CHECK(vm(sim, PGSTEAL_KSWAPD) > vm(sim, PGSTEAL_DIRECT));
     check_owners(sim);
+}
+
+namespace {
+// A random workload that keeps the slow path busy: processes fault anon (some THP) and page
+// cache (some dirty) buffers, free and fault them again, grow slab, and a driver claims
+// ranges, on 128 MiB with random swap, so that reclaim, writeback, compaction, OOM kills and
+// claims all happen.
+Scenario random_scenario(std::uint64_t seed) {
+    std::uint64_t st = seed * 0x9E3779B97F4A7C15ULL + 7;
+    auto next = [&st] {
+        std::uint64_t z = (st += 0x9E3779B97F4A7C15ULL);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+        return z ^ (z >> 31);
+    };
+    std::vector<ProcessSpec> procs;
+    const unsigned n = 3 + static_cast<unsigned>(next() % 4);
+    for (unsigned i = 0; i < n; ++i) {
+        ProcessSpec p;
+        p.name = "p" + std::to_string(i);
+        p.start_ns = static_cast<SimTime>(next() % 200'000'000);
+        p.oom_score_adj = static_cast<int>(next() % 3) * 300 - 300;
+        const bool cache = next() % 3 == 0;
+        BufferSpec b{"buf",
+                     (8 + next() % 40) * kMiB,
+                     cache ? OwnerKind::PageCache : OwnerKind::Anon,
+                     GFP_HIGHUSER_MOVABLE,
+                     !cache && next() % 2 == 0,
+                     cache && next() % 2 == 0};
+        p.buffers.push_back(b);
+        Phase touch;
+        touch.kind = Phase::Touch;
+        touch.buffer = "buf";
+        touch.label = "life";
+        Phase slab;
+        slab.kind = Phase::Alloc;
+        slab.owner = next() % 2 ? OwnerKind::SlabReclaimable : OwnerKind::SlabUnreclaimable;
+        slab.gfp =
+            slab.owner == OwnerKind::SlabReclaimable ? GFP_KERNEL | gfp::kReclaimable : GFP_KERNEL;
+        slab.order = static_cast<unsigned>(next() % 3);
+        slab.count = 200 + next() % 800;
+        slab.rate = 20000;
+        slab.lifetime = {Lifetime::Exponential, 50'000'000, 0};
+        Phase sleep;
+        sleep.kind = Phase::Sleep;
+        sleep.duration_ns = static_cast<SimTime>(10'000'000 + next() % 50'000'000);
+        Phase fr;
+        fr.kind = Phase::Free;
+        fr.buffer = "buf";
+        Phase rep;
+        rep.kind = Phase::Repeat;
+        rep.target = 0;
+        rep.count = 1 + next() % 4;
+        p.phases = {touch, slab, sleep, fr, rep};
+        procs.push_back(p);
+    }
+    ProcessSpec driver;
+    driver.name = "driver";
+    driver.start_ns = 100'000'000;
+    Phase claim;
+    claim.kind = Phase::Claim;
+    claim.bytes = (4 + next() % 12) * kMiB;
+    claim.range.kind = next() % 2 ? ClaimRange::Anywhere : ClaimRange::Pfns;
+    claim.range.start = 16 * kMiB;
+    claim.range.end = 112 * kMiB;
+    claim.lifetime = {Lifetime::Fixed, 30'000'000, 0};
+    claim.label = "claim";
+    Phase sleep;
+    sleep.kind = Phase::Sleep;
+    sleep.duration_ns = 40'000'000;
+    Phase rep;
+    rep.kind = Phase::Repeat;
+    rep.target = 0;
+    rep.count = 6;
+    driver.phases = {claim, sleep, rep};
+    procs.push_back(driver);
+    Scenario sc = scenario(std::move(procs), next() % 2 ? 64 * kMiB : 0);
+    sc.seed = seed;
+    sc.duration_ns = 600'000'000;
+    return sc;
+}
+} // namespace
+
+TEST_CASE("random workloads through the slow path lose no page and keep every invariant",
+          "[engine][slowpath][random]") {
+    double scale = 1.0;
+    if (const char* s = std::getenv("PAGESIM_RANDOM_SCALE")) scale = std::atof(s);
+    const auto runs = static_cast<std::uint64_t>(std::max(2.0, 12 * scale));
+    std::uint64_t kills = 0, reclaimed = 0, claims = 0, migrated = 0;
+    for (std::uint64_t seed = 1; seed <= runs; ++seed) {
+        INFO("seed " << seed);
+        SimOptions o;
+        o.check_invariants_every = 61;
+        Simulator sim(random_scenario(seed), make_simple_layout(kPages / 2, 2), o);
+        sim.run();
+        check_owners(sim);
+        // Every page is free, on a pcp list, owned, or held by a claim.
+        CHECK(used_pages(sim) == owned_pages(sim) + sim.held_claim_pages());
+        kills += sim.stats().oom_kills;
+        reclaimed += sim.stats().reclaimed_by_owner;
+        claims += sim.stats().claims.size();
+        migrated += sim.stats().migrated_blocks;
+    }
+    // The runs did exercise what they are for.
+    CHECK(kills > 0);
+    CHECK(reclaimed > 0);
+    CHECK(claims > 0);
+    CHECK(migrated > 0);
 }
