@@ -94,7 +94,13 @@ std::uint32_t Simulator::alloc_block(std::uint32_t proc, OwnerKind kind, GfpFlag
                 req.nid = pol.nodes.front();
                 break;
             case MemPolicy::Interleave:
-                req.nid = pol.nodes[p.interleave++ % pol.nodes.size()];
+                // A fault in a buffer interleaves by address (interleave_nid(): the page's
+                // offset in the mapping, in units of the block's size); other allocations
+                // (page tables, kernel objects) by the task's rotor (interleave_nodes()).
+                if (buffer != kNone && kind != OwnerKind::PageTable)
+                    req.nid = pol.nodes[(vpage >> order) % pol.nodes.size()];
+                else
+                    req.nid = pol.nodes[p.interleave++ % pol.nodes.size()];
                 break;
             case MemPolicy::Default:
                 break;
