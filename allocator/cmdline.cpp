@@ -111,13 +111,35 @@ void parse_pagesim_option(CmdLine& cl, const CmdParam& p, const std::string& nam
             auto [size, base] = parse_size_at_base(p.token, piece);
             cl.sticky_ranges.emplace_back(base, size);
         }
+    } else if (name == "pagesim.rmem") {
+        for (std::string_view piece : split_commas(value)) {
+            const std::size_t c1 = piece.find(':');
+            const std::size_t c2 = piece.rfind(':');
+            const std::string_view how = c2 == std::string_view::npos ? "" : piece.substr(c2 + 1);
+            if (c1 == 0 || c1 == std::string_view::npos || c1 == c2 ||
+                (how != "reusable" && how != "no-map"))
+                throw CmdlineError(p.token, "expected name:size@base:reusable or "
+                                            "name:size@base:no-map, got '" +
+                                                std::string(piece) + "'");
+            RmemSpec r;
+            r.text = std::string(piece);
+            r.name = std::string(piece.substr(0, c1));
+            r.reusable = how == "reusable";
+            auto [size, base] = parse_size_at_base(p.token, piece.substr(c1 + 1, c2 - c1 - 1));
+            r.size = size;
+            r.base = base;
+            for (const RmemSpec& o : cl.rmem)
+                if (o.name == r.name)
+                    throw CmdlineError(p.token, "reserved-memory name '" + r.name + "' twice");
+            cl.rmem.push_back(r);
+        }
     } else if (name == "pagesim.fake_numa") {
         if (value != "controllers") throw CmdlineError(p.token, "expected 'controllers'");
         cl.fake_numa_per_controller = true;
     } else {
         throw CmdlineError(p.token, "unknown pagesim option (known: pagesim.dmb, "
                                     "pagesim.hotplug, pagesim.sticky_movable, "
-                                    "pagesim.fake_numa)");
+                                    "pagesim.fake_numa, pagesim.rmem)");
     }
 }
 

@@ -57,6 +57,18 @@ struct HotplugSpec {
     std::string text;
 };
 
+/// pagesim.rmem=name:size@base:reusable|no-map (pagesim-only): a device-tree
+/// reserved-memory node added to the machine's for this layout, so that a command line can
+/// compare a `reusable` shared-dma-pool (a CMA area) or a `no-map` carve-out per controller
+/// with DMBs (S14). Reserved after the early parameters, like arm64's DT reservations.
+struct RmemSpec {
+    std::string name;
+    std::uint64_t base = 0;
+    std::uint64_t size = 0;
+    bool reusable = true; ///< false: no-map
+    std::string text;
+};
+
 /// A kernelcore=/movablecore= piece as cmdline_parse_core() reads it.
 struct CoreValue {
     enum class Kind { Size, Percent, Block, Malformed };
@@ -98,6 +110,7 @@ struct CmdLine {
     bool sticky_movable = false;         ///< pagesim.sticky_movable=1 or a range list
     std::vector<std::pair<std::uint64_t, std::uint64_t>> sticky_ranges; ///< (base, size)
     bool fake_numa_per_controller = false; ///< pagesim.fake_numa=controllers
+    std::vector<RmemSpec> rmem;            ///< pagesim.rmem=...
 
     /// Parameters that are not modelled or unknown (the kernel passes unknown ones to
     /// init): one message each, reported as layout warnings.

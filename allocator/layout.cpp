@@ -121,10 +121,32 @@ DmbRule dmb_rule_of(const CmdLine& cl) {
     return DmbRule::Off;
 }
 
+// pagesim.rmem=: device-tree reserved-memory nodes added to the machine's for one layout
+// (S14: a shared-dma-pool or a carve-out per controller). The firmware's reservations are
+// made after parse_early_param() on arm and arm64 (arm64_memblock_init()), and these are too.
+Machine with_rmem(const Machine& given, const CmdLine& cl) {
+    Machine m = given;
+    for (const RmemSpec& r : cl.rmem) {
+        for (const Reservation& o : m.reservations)
+            if (o.name == r.name)
+                throw LayoutError("pagesim.rmem '" + r.text + "': the machine already has a " +
+                                  "reservation named '" + r.name + "'");
+        Reservation res;
+        res.name = r.name;
+        res.range = {r.base, r.size};
+        res.kind = r.reusable ? ReservationKind::Reusable : ReservationKind::NoMap;
+        res.before_early_params = false;
+        res.align = m.kconfig.page_size();
+        m.reservations.push_back(res);
+    }
+    return m;
+}
+
 } // namespace
 
-Layout compute_layout(const Machine& machine, const CmdLine& cmdline,
-                      const LayoutOptions& options) {
+Layout compute_layout(const Machine& given, const CmdLine& cmdline, const LayoutOptions& options) {
+    const Machine rmem_machine = cmdline.rmem.empty() ? Machine{} : with_rmem(given, cmdline);
+    const Machine& machine = cmdline.rmem.empty() ? given : rmem_machine;
     Layout L;
     L.arch = machine.arch;
     L.kconfig = machine.kconfig;

@@ -16,6 +16,8 @@ namespace {
 constexpr GfpFlags kClaimGfp = GFP_KERNEL;
 // CONFIG_CMA_ALIGNMENT: cma_alloc callers align to get_order(size), at most 2^8 pages.
 constexpr unsigned kCmaAlignment = 8;
+// HeldClaim::cma_area of a claim from a no-map carve-out.
+constexpr int kCarveout = -2;
 } // namespace
 
 // Tries pageblock-aligned windows of `pages` pages over each range in turn, lowest first, as
@@ -47,6 +49,78 @@ ContigResult Simulator::claim_windows(const std::vector<PfnRange>& ranges, Pfn p
     return total;
 }
 
+// `from: {reserved_on: MEMC}`: whatever the layout sets aside for drivers on that controller,
+// taken the way a driver would: a DMB with alloc_contig_range() windows; else a CMA area
+// (a `reusable` shared-dma-pool) with cma_alloc(); else a `no-map` carve-out, which the
+// driver manages itself (Broadcom's bmem): no migration, no page allocator involved.
+ContigResult Simulator::claim_reserved_on(const ControllerLayout& ctrl, Pfn pages, int& cma_area) {
+    const auto on_ctrl = [&](PfnRange r) {
+        std::vector<PfnRange> out;
+        for (const PfnRange& c : ctrl.ranges)
+            if (r.overlaps(c)) out.push_back({std::max(r.start, c.start), std::min(r.end, c.end)});
+        return out;
+    };
+    std::vector<PfnRange> ranges;
+    for (const PfnRange& d : layout_.dmbs)
+        for (const PfnRange& r : on_ctrl(d)) ranges.push_back(r);
+    if (!ranges.empty()) return claim_windows(ranges, pages, kClaimGfp);
+
+    const std::vector<CmaAreaState>& areas = sp_->cma_areas();
+    ContigResult res;
+    res.failure = ContigFailure::NoRange;
+    for (std::size_t a = 0; a < areas.size(); ++a) {
+        // The default area (cma=, CONFIG_CMA_SIZE) is everybody's DMA pool, not this driver's.
+        if (areas[a].name == "reserved" ||
+            on_ctrl({areas[a].base_pfn, areas[a].base_pfn + areas[a].count}).empty())
+            continue;
+        unsigned align = 0;
+        while (align < kCmaAlignment && (Pfn{1} << align) < pages) ++align;
+        const std::uint64_t spent = res.cost_ns;
+        res = sp_->cma_alloc(a, pages, align);
+        res.cost_ns += spent;
+        if (res) {
+            cma_area = static_cast<int>(a);
+            return res;
+        }
+    }
+    if (res.failure != ContigFailure::NoRange) return res; // the driver's CMA area is full
+
+    const unsigned ps = layout_.kconfig.page_shift;
+    for (const PlacedReservation& r : layout_.placed)
+        if (r.kind == ReservationKind::NoMap)
+            for (const PfnRange& c : on_ctrl({r.range.base >> ps, r.range.end() >> ps}))
+                ranges.push_back(c);
+    if (ranges.empty()) return res; // nothing set aside on this controller
+    cma_area = kCarveout;
+    return claim_carveout(ranges, pages);
+}
+
+// A carve-out's own allocator: first fit over the ranges, around the live carve-out claims.
+ContigResult Simulator::claim_carveout(const std::vector<PfnRange>& ranges, Pfn pages) {
+    ContigResult res;
+    res.failure = ContigFailure::NoRange;
+    for (const PfnRange& r : ranges) {
+        Pfn start = r.start;
+        bool moved = true;
+        while (moved && start + pages <= r.end) {
+            moved = false;
+            for (const HeldClaim& c : held_claims_)
+                if (c.live && c.cma_area == kCarveout && c.pfn < start + pages &&
+                    start < c.pfn + c.pages) {
+                    start = c.pfn + c.pages;
+                    moved = true;
+                }
+        }
+        res.ranges_tried++;
+        if (start + pages <= r.end) {
+            res.pfn = start;
+            res.failure = ContigFailure::None;
+            return res;
+        }
+    }
+    return res;
+}
+
 Simulator::Step Simulator::phase_claim(Process& p, const Phase& ph, SimTime& t) {
     const auto idx = static_cast<std::uint32_t>(&p - procs_.data());
     const Pfn page = layout_.kconfig.page_size();
@@ -61,13 +135,18 @@ Simulator::Step Simulator::phase_claim(Process& p, const Phase& ph, SimTime& t) 
         res = claim_windows({PfnRange{range.start / page, range.end / page}}, pages, kClaimGfp);
         break;
     case ClaimRange::Controller:
-    case ClaimRange::ControllerDmb: {
+    case ClaimRange::ControllerDmb:
+    case ClaimRange::ControllerReserved: {
         const ControllerLayout* ctrl = nullptr;
         for (const ControllerLayout& c : layout_.controllers)
             if (c.name == range.name) ctrl = &c;
         if (!ctrl)
             throw std::runtime_error("claim of process '" + p.name +
                                      "': the machine has no controller '" + range.name + "'");
+        if (range.kind == ClaimRange::ControllerReserved) {
+            res = claim_reserved_on(*ctrl, pages, cma_area);
+            break;
+        }
         std::vector<PfnRange> ranges;
         if (range.kind == ClaimRange::Controller) {
             ranges = ctrl->ranges;
@@ -134,7 +213,7 @@ Simulator::Step Simulator::phase_claim(Process& p, const Phase& ph, SimTime& t) 
 std::uint64_t Simulator::held_claim_pages() const {
     std::uint64_t n = 0;
     for (const HeldClaim& c : held_claims_)
-        if (c.live) n += c.pages;
+        if (c.live && c.cma_area != kCarveout) n += c.pages;
     return n;
 }
 
@@ -144,6 +223,8 @@ void Simulator::release_claim(std::uint32_t claim) {
     c.live = false;
     if (c.cma_area >= 0)
         sp_->cma_release(static_cast<std::size_t>(c.cma_area), c.pfn, c.pages);
+    else if (c.cma_area == kCarveout)
+        return; // the driver's own allocator: the pages never were the page allocator's
     else
         sp_->free_contig_range(c.pfn, c.pages);
 }

@@ -107,7 +107,8 @@ public:
     const Layout& layout() const { return layout_; }
     /// The slow path (reclaim, compaction, contiguous allocation, OOM).
     const SlowPathModel& slowpath() const { return *sp_; }
-    /// Pages held by driver claims now (claimed, not yet released).
+    /// Page-allocator pages held by driver claims now (claimed, not yet released; claims
+    /// from a no-map carve-out are not the page allocator's and do not count).
     std::uint64_t held_claim_pages() const;
     /// The bandwidth model (nullptr when the machine declares no controller bandwidths).
     const BandwidthModel* bandwidth() const { return bw_.get(); }
@@ -182,6 +183,8 @@ private:
     /// Claims a contiguous range as the phase says; the ClaimRecord tells how it went.
     Step phase_claim(Process& p, const Phase& ph, SimTime& t);
     ContigResult claim_windows(const std::vector<PfnRange>& ranges, Pfn pages, GfpFlags gfp);
+    ContigResult claim_reserved_on(const ControllerLayout& ctrl, Pfn pages, int& cma_area);
+    ContigResult claim_carveout(const std::vector<PfnRange>& ranges, Pfn pages);
     void release_claim(std::uint32_t claim);
     BufferId register_buffer(Process& p, std::size_t buffer);
     void reschedule_bandwidth();
@@ -237,7 +240,7 @@ private:
     struct HeldClaim {
         Pfn pfn = 0;
         Pfn pages = 0;
-        int cma_area = -1;          ///< cma_alloc'ed from this area (-1: alloc_contig_range)
+        int cma_area = -1; ///< cma_alloc'ed from this area (-1: alloc_contig_range, -2: carve-out)
         std::uint32_t proc = kNone; ///< released at this process's exit (UntilExit)
         bool live = false;
     };

@@ -33,6 +33,9 @@ ConfigNode claim_range_node(const ClaimRange& r) {
     case ClaimRange::ControllerDmb:
         m.set("dmb_on", scalar_node(r.name));
         break;
+    case ClaimRange::ControllerReserved:
+        m.set("reserved_on", scalar_node(r.name));
+        break;
     case ClaimRange::Dmb:
         m.set("dmb", scalar_node(r.name));
         break;

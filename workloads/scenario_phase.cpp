@@ -302,11 +302,11 @@ ClaimRange PhaseReader::read_from(const ConfigNode& n, std::uint64_t bytes) cons
     ClaimRange r;
     if (n.is_scalar()) {
         if (n.text() != "anywhere")
-            n.fail("'from' is anywhere, {controller: NAME}, {dmb_on: CONTROLLER}, {dmb: N}, "
-                   "{cma: AREA} or {range: {base, size}}");
+            n.fail("'from' is anywhere, {controller: NAME}, {dmb_on: CONTROLLER}, "
+                   "{reserved_on: CONTROLLER}, {dmb: N}, {cma: AREA} or {range: {base, size}}");
         return r;
     }
-    MapReader mr(n, "claim range", {"controller", "dmb_on", "dmb", "cma", "range"});
+    MapReader mr(n, "claim range", {"controller", "dmb_on", "reserved_on", "dmb", "cma", "range"});
     if (n.entries().size() != 1) n.fail("'from' names one range");
     const ConfigNode::Entry& e = n.entries().front();
     const Machine& m = *ctx.machine;
@@ -323,9 +323,11 @@ ClaimRange PhaseReader::read_from(const ConfigNode& n, std::uint64_t bytes) cons
                    : " (did you mean '" + best + "'?)";
         v.fail(msg);
     };
-    if (e.key == "controller" || e.key == "dmb_on") {
+    if (e.key == "controller" || e.key == "dmb_on" || e.key == "reserved_on") {
         const MemoryController& c = controller(e.value);
-        r.kind = e.key == "controller" ? ClaimRange::Controller : ClaimRange::ControllerDmb;
+        r.kind = e.key == "controller" ? ClaimRange::Controller
+                 : e.key == "dmb_on"   ? ClaimRange::ControllerDmb
+                                       : ClaimRange::ControllerReserved;
         r.name = c.name;
         std::uint64_t total = 0;
         for (const AddrRange& a : c.ranges) total += a.size;

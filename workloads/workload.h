@@ -58,16 +58,19 @@ struct BufferSpec {
 /// Where a contiguous claim's range comes from.
 struct ClaimRange {
     enum Kind : std::uint8_t {
-        Pfns,          ///< an explicit physical range
-        Controller,    ///< every range of controller `name`
-        Dmb,           ///< DMB number `name` ("0", "1"...: movablecore=size@base order)
-        Cma,           ///< CMA area `name` ("reserved" = the default / cma= area)
-        Anywhere,      ///< alloc_contig_pages(): any suitable range
-        ControllerDmb, ///< the DMB(s) of the layout that lie on controller `name`
+        Pfns,               ///< an explicit physical range
+        Controller,         ///< every range of controller `name`
+        Dmb,                ///< DMB number `name` ("0", "1"...: movablecore=size@base order)
+        Cma,                ///< CMA area `name` ("reserved" = the default / cma= area)
+        Anywhere,           ///< alloc_contig_pages(): any suitable range
+        ControllerDmb,      ///< the DMB(s) of the layout that lie on controller `name`
+        ControllerReserved, ///< what the layout sets aside on controller `name`: its DMB(s),
+                            ///< else its CMA areas, else its no-map carve-outs
     } kind = Anywhere;
     std::uint64_t start = 0; ///< Pfns: first physical address (bytes)
     std::uint64_t end = 0;   ///< Pfns: end address (bytes, exclusive)
-    std::string name;        ///< Controller, ControllerDmb: its name; Cma: area; Dmb: index
+    std::string
+        name; ///< Controller, ControllerDmb, ControllerReserved: its name; Cma: area; Dmb: index
     bool operator==(const ClaimRange&) const = default;
 };
 
@@ -195,7 +198,7 @@ struct EngineCosts {
     std::int64_t fault_ns = 700;            ///< anonymous page fault overhead (+ zeroing)
     std::int64_t zero_page_ns_per_kib = 25; ///< clearing a new page, per KiB
     std::int64_t writeback_ns = 30'000'000; ///< a write's latency to the backing device
-    double writeback_rate = 200e6; ///< the backing device's write throughput, bytes/s
+    double writeback_rate = 200e6;          ///< the backing device's write throughput, bytes/s
     bool operator==(const EngineCosts&) const = default;
 };
 

@@ -79,6 +79,29 @@ TEST_CASE("pagesim options are strict", "[cmdline]") {
     } catch (const CmdlineError& e) {
         CHECK(e.token() == "pagesim.hotplug=256M@0x70000000:sideways");
     }
+    const CmdLine r =
+        parse_cmdline("pagesim.rmem=cma0:300M@0x60000000:reusable,bmem1:64M@0x320000000:no-map");
+    REQUIRE(r.rmem.size() == 2);
+    CHECK(r.rmem[0].name == "cma0");
+    CHECK(r.rmem[0].size == 300ull << 20);
+    CHECK(r.rmem[0].base == 0x60000000);
+    CHECK(r.rmem[0].reusable);
+    CHECK(r.rmem[1].name == "bmem1");
+    CHECK(r.rmem[1].base == 0x320000000);
+    CHECK_FALSE(r.rmem[1].reusable);
+    for (const char* bad : {"pagesim.rmem=300M@0x60000000:reusable", // no name
+                            "pagesim.rmem=cma0:300M@0x60000000",     // no kind
+                            "pagesim.rmem=cma0:300M@0x60000000:shared",
+                            "pagesim.rmem=cma0:300M:reusable", // no base
+                            "pagesim.rmem=a:1M@0x1000:no-map,a:1M@0x200000:no-map"}) {
+        INFO(bad);
+        try {
+            parse_cmdline(bad);
+            FAIL("no error");
+        } catch (const CmdlineError& e) {
+            CHECK(e.token() == bad);
+        }
+    }
     CHECK_THROWS_AS(parse_cmdline("pagesim.dmb=v9"), CmdlineError);
     CHECK_THROWS_WITH(parse_cmdline("pagesim.stickymovable=1"),
                       Catch::Contains("unknown pagesim option"));

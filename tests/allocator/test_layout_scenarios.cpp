@@ -118,6 +118,36 @@ TEST_CASE("S13: one fake NUMA node per controller", "[scenario][S13]") {
     CHECK(has_warning(F, "no NUMA emulation"));
 }
 
+TEST_CASE("S14: a reusable pool or a no-map carve-out per controller", "[scenario][S14]") {
+    const Layout C = boot(m7278(), "pagesim.rmem=cma0:300M@0x60000000:reusable,"
+                                   "cma1:300M@0x320000000:reusable");
+    // rmem_cma_setup(): each pool becomes a CMA area in its controller's zone, managed.
+    std::vector<std::string> names;
+    for (const CmaArea& a : C.cma) names.push_back(a.name);
+    CHECK(std::count(names.begin(), names.end(), "cma0") == 1);
+    CHECK(std::count(names.begin(), names.end(), "cma1") == 1);
+    for (const CmaArea& a : C.cma) {
+        if (a.name == "cma0") CHECK(a.range == PfnRange{0x60000, 0x60000 + MiB(300)});
+        if (a.name == "cma1") CHECK(a.range == PfnRange{0x320000, 0x320000 + MiB(300)});
+    }
+    const Layout none = boot(m7278(), "");
+    const auto dma = static_cast<unsigned>(none.zone_index(ZONE_DMA));
+    const auto normal = static_cast<unsigned>(none.zone_index(ZONE_NORMAL));
+    CHECK(C.managed_pages(0, dma) == none.managed_pages(0, dma));
+    CHECK(C.managed_pages(0, normal) == none.managed_pages(0, normal));
+    // A no-map carve-out stays present but never reaches the buddy allocator.
+    const Layout B = boot(m7278(), "pagesim.rmem=bmem0:300M@0x60000000:no-map,"
+                                   "bmem1:300M@0x320000000:no-map");
+    CHECK(zone(B, 0, ZONE_DMA).present == zone(none, 0, ZONE_DMA).present);
+    CHECK(B.managed_pages(0, dma) == none.managed_pages(0, dma) - MiB(300));
+    CHECK(B.managed_pages(0, normal) == none.managed_pages(0, normal) - MiB(300));
+    CHECK(B.cma.size() == none.cma.size());
+    // A name the machine already uses is an error.
+    CHECK_THROWS_WITH(boot(m7278(), "pagesim.rmem=" + m7278().reservations.front().name +
+                                        ":4M@0x60000000:no-map"),
+                      Catch::Contains("already has a reservation"));
+}
+
 TEST_CASE("numa=fake= on x86 and numa=off", "[scenario]") {
     const Layout F = boot(bundled("qemu_x86_4G"), "numa=fake=2");
     CHECK(F.nodes.size() == 2);

@@ -78,3 +78,17 @@ if bad:
     sys.exit("FAIL: partial or foreign files in results/: " + "; ".join(bad))
 PYEOF
 }
+
+# write_sweep20 NAME: $W/sweep.yaml, the 20-job thread_test sweep the local and Slurm tests
+# share (5 layouts x 2 seeds x 2 MEMC1 bandwidths).
+write_sweep20() {
+    cat >"$W/sweep.yaml" <<YAML
+name: $1
+scenario: thread_test
+axes:
+  layout: [none, movablecore, dmb_memc0, dmb_split, dmb_split_shuffle]
+  seeds: 2
+  set:
+    machine.controllers[1].bandwidth: [9.6GB/s, 4.8GB/s]
+YAML
+}

@@ -11,15 +11,7 @@ set -eu
 need_pagesim
 rm -rf "$W/sweep" "$W/int"
 
-cat >"$W/sweep.yaml" <<'YAML'
-name: itest_local
-scenario: thread_test
-axes:
-  layout: [none, movablecore, dmb_memc0, dmb_split, dmb_split_shuffle]
-  seeds: 2
-  set:
-    machine.controllers[1].bandwidth: [9.6GB/s, 4.8GB/s]
-YAML
+write_sweep20 itest_local
 step "plan 20 jobs"
 "$PAGESIM" sweep plan "$W/sweep.yaml" --out "$W/sweep" >"$W/plan.out" || fail "plan failed"
 cd "$W/sweep"

@@ -27,15 +27,7 @@ step "cluster up"
 env=$(SLURM_LOCAL_MAX_ARRAY_SIZE=8 "$CLUSTER/slurm-local.sh" up "$C") || fail "the cluster did not start"
 eval "$env"
 
-cat >"$W/sweep.yaml" <<'YAML'
-name: itest_slurm
-scenario: thread_test
-axes:
-  layout: [none, movablecore, dmb_memc0, dmb_split, dmb_split_shuffle]
-  seeds: 2
-  set:
-    machine.controllers[1].bandwidth: [9.6GB/s, 4.8GB/s]
-YAML
+write_sweep20 itest_slurm
 "$PAGESIM" sweep plan "$W/sweep.yaml" --out "$S" >/dev/null || fail "plan failed"
 cd "$S"
 victim=$(result_id 7)

@@ -379,8 +379,9 @@ TEST_CASE("a parameter given on the command line is echoed with its value", "[ya
 
 TEST_CASE("bundled scenarios are found by name", "[yaml][scenario]") {
     const std::vector<std::string> names = bundled_scenarios();
-    for (const char* n : {"thread_test", "android_tv", "video_pipeline", "kernel_pressure",
-                          "longterm_pin", "thp_fragmentation", "alternatives", "fake_numa"}) {
+    for (const char* n :
+         {"thread_test", "android_tv", "video_pipeline", "kernel_pressure", "longterm_pin",
+          "thp_fragmentation", "alternatives", "fake_numa", "cma_per_memc"}) {
         INFO(n);
         CHECK(std::find(names.begin(), names.end(), n) != names.end());
         CHECK(load_scenario(n).name == n);
