@@ -3,6 +3,7 @@
 // pcp drain free_pcppages_bulk, and __free_one_page with buddy merging and head/tail
 // placement (spec §2.4, §4.3, §4.5).
 #include "allocator/free_area_ops.h"
+#include "allocator/splitmix64.h"
 
 #include <algorithm>
 #include <string>
@@ -13,10 +14,7 @@ namespace pagesim {
 bool PageAllocator::shuffle_pick_tail() {
     if (shuffle_rand_bits_ == 0) {
         shuffle_rand_bits_ = 64;
-        std::uint64_t z = (shuffle_rng_ += 0x9E3779B97F4A7C15ull);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        shuffle_rand_ = z ^ (z >> 31);
+        shuffle_rand_ = splitmix64_next(shuffle_rng_);
     }
     const bool ret = shuffle_rand_ & 1;
     shuffle_rand_bits_--;

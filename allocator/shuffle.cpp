@@ -4,6 +4,7 @@
 // and migrate type. Shuffling never crosses zones (dmb.md §4.1). The per-free tail pick
 // is shuffle_pick_tail() in free_page.cpp.
 #include "allocator/free_area_ops.h"
+#include "allocator/splitmix64.h"
 
 #include <utility>
 
@@ -42,12 +43,7 @@ void PageAllocator::shuffle_zone(Zone& z) {
         if (pi.zone != z.id || !(pi.flags & PG_buddy) || pi.order != order) return kNoPage;
         return p;
     };
-    auto random_long = [&] {
-        std::uint64_t x = (shuffle_rng_ += 0x9E3779B97F4A7C15ull);
-        x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-        x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-        return x ^ (x >> 31);
-    };
+    auto random_long = [&] { return splitmix64_next(shuffle_rng_); };
     const Pfn start = (z.zone_start_pfn + order_pages - 1) & ~(order_pages - 1);
     for (Pfn i = start; i < z.zone_end_pfn(); i += order_pages) {
         const PageIdx page_i = valid_page(i);

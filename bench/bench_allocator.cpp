@@ -8,6 +8,7 @@
 // are zeroed (every page usable) and a failed allocation drains the pcp lists and retries
 // once, as the kernel's slow path does after reclaim (drain_all_pages).
 #include "allocator/page_allocator.h"
+#include "allocator/splitmix64.h"
 
 #include <benchmark/benchmark.h>
 
@@ -26,16 +27,6 @@ constexpr Pfn kZonePages = 262144; // 1 GiB
 
 bool smoke() { return std::getenv("PAGESIM_BENCH_SMOKE") != nullptr; }
 
-struct SplitMix64 {
-    std::uint64_t state;
-    std::uint64_t next() {
-        state += 0x9E3779B97F4A7C15ull;
-        std::uint64_t z = state;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        return z ^ (z >> 31);
-    }
-};
 
 std::unique_ptr<PageAllocator> make_zone(bool pcp, unsigned max_order = 11) {
     AllocatorOptions o;

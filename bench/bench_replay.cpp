@@ -17,6 +17,7 @@
 #include "workloads/yaml_loader.h"
 
 #include "allocator/cmdline.h"
+#include "allocator/splitmix64.h"
 
 #include <benchmark/benchmark.h>
 
@@ -55,16 +56,6 @@ struct Clock {
 double seconds(double a, double b) {
     return b - a;
 }
-
-struct SplitMix64 {
-    std::uint64_t state;
-    std::uint64_t next() {
-        std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        return z ^ (z >> 31);
-    }
-};
 
 const Machine& machine() {
     static const Machine m = load_machine("bcm7278");

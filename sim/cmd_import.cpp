@@ -79,16 +79,7 @@ int import_command(const ImportCommand& cmd, std::ostream& out, std::ostream& er
         return 1;
     }
     const FtraceParseSummary& p = summary.parse;
-    for (const MalformedLine& m : p.first_malformed)
-        err << source << ':' << m.line << ": warning: " << m.message << '\n';
-    if (p.malformed > p.first_malformed.size()) {
-        err << source << ": warning: " << p.malformed - p.first_malformed.size()
-            << " more malformed lines\n";
-    }
-    if (p.lost_markers) {
-        err << source << ": warning: the capture lost events (" << p.lost_markers
-            << " markers); frees of lost allocations count as before the capture\n";
-    }
+    for (const std::string& w : parse_warnings(p, source, kLostFreesPreCapture)) err << w << '\n';
     const TraceReplayCounts& c = summary.counts;
     out << fmt::format("{}: {} requests ({} mm_page_alloc, {} failed; {} frees replayed of {} "
                        "mm_page_free, {} before the capture) -> {}, {}\n",

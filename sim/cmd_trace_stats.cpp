@@ -50,16 +50,8 @@ int cmd_trace_stats(const TraceStatsCommand& cmd, const Layout* layout, std::ost
         return 2;
     }
     const FtraceParseSummary& p = stats.parse;
-    for (const MalformedLine& m : p.first_malformed)
-        err << source << ':' << m.line << ": warning: " << m.message << '\n';
-    if (p.malformed > p.first_malformed.size()) {
-        err << source << ": warning: " << p.malformed - p.first_malformed.size()
-            << " more malformed lines\n";
-    }
-    if (p.lost_markers) {
-        err << source << ": warning: the capture lost events (" << p.lost_markers
-            << " markers); lifetimes and counts are incomplete\n";
-    }
+    for (const std::string& w : parse_warnings(p, source, "lifetimes and counts are incomplete"))
+        err << w << '\n';
 
     try {
         const nlohmann::ordered_json json = trace_stats_to_json(stats, source);

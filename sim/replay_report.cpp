@@ -203,17 +203,7 @@ std::vector<std::string> replay_warnings(const Simulator& sim) {
     const TraceReplay* r = sim.trace_replay();
     if (!r) return w;
     const FtraceParseSummary& p = r->parse_summary();
-    for (const MalformedLine& m : p.first_malformed)
-        w.push_back(fmt::format("{}:{}: warning: {}", r->source(), m.line, m.message));
-    if (p.malformed > p.first_malformed.size()) {
-        w.push_back(fmt::format("{}: warning: {} more malformed lines", r->source(),
-                                p.malformed - p.first_malformed.size()));
-    }
-    if (p.lost_markers) {
-        w.push_back(fmt::format("{}: warning: the capture lost events ({} markers); frees of "
-                                "lost allocations count as before the capture",
-                                r->source(), p.lost_markers));
-    }
+    w = parse_warnings(p, r->source(), kLostFreesPreCapture);
     if (!r->ended()) {
         w.push_back(fmt::format("{}: warning: the run ended at {} ns, before the capture did "
                                 "(stopped after line {})",

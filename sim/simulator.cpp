@@ -3,6 +3,7 @@
 // order until the end, sample periodically, replay explicit events and expire lifetimes.
 #include "sim/simulator.h"
 #include "sim/sim_hooks.h"
+#include "allocator/splitmix64.h"
 
 #include <algorithm>
 #include <stdexcept>
@@ -132,10 +133,7 @@ void Simulator::renumber_explicit_ids(std::vector<ExplicitEvent>& evs,
 }
 
 std::uint64_t Simulator::next_random(std::uint64_t& state) {
-    std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
+    return splitmix64_next(state);
 }
 
 void Simulator::start_process(const ProcessSpec& spec, unsigned instance, SimTime t) {

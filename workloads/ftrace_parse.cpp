@@ -170,4 +170,20 @@ FtraceParseSummary read_ftrace_file(const std::filesystem::path& path,
     return reader.summary();
 }
 
+std::vector<std::string> parse_warnings(const FtraceParseSummary& p, std::string_view source,
+                                        std::string_view lost_consequence) {
+    std::vector<std::string> w;
+    const std::string src(source);
+    for (const MalformedLine& m : p.first_malformed)
+        w.push_back(src + ':' + std::to_string(m.line) + ": warning: " + m.message);
+    if (p.malformed > p.first_malformed.size())
+        w.push_back(src + ": warning: " + std::to_string(p.malformed - p.first_malformed.size()) +
+                    " more malformed lines");
+    if (p.lost_markers) {
+        w.push_back(src + ": warning: the capture lost events (" + std::to_string(p.lost_markers) +
+                    " markers); " + std::string(lost_consequence));
+    }
+    return w;
+}
+
 } // namespace pagesim

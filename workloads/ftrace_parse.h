@@ -164,6 +164,12 @@ FtraceParseSummary read_ftrace_file(const std::filesystem::path& path,
                                     const FtraceParseOptions& options,
                                     const std::function<void(const TraceEvent&)>& sink);
 
+/// What a reader saw that a user should hear of, one "SOURCE[:LINE]: warning: ..." line
+/// each: the reported malformed lines, how many more there were, and the lost-events
+/// markers, followed by `lost_consequence` (what the loss means for the caller's output).
+std::vector<std::string> parse_warnings(const FtraceParseSummary& p, std::string_view source,
+                                        std::string_view lost_consequence);
+
 /// Quotes untrusted text for a message: non-printable bytes as \xNN, cut after `max` bytes.
 std::string quote_for_message(std::string_view text, std::size_t max = 40);
 

@@ -5,6 +5,7 @@
 #include "workloads/generators.h"
 
 #include "workloads/units.h"
+#include "allocator/splitmix64.h"
 
 #include <charconv>
 #include <cmath>
@@ -13,17 +14,6 @@
 namespace pagesim {
 
 namespace {
-
-struct SplitMix64 {
-    std::uint64_t state;
-    std::uint64_t next() {
-        std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        return z ^ (z >> 31);
-    }
-    double uniform() { return (static_cast<double>(next() >> 11) + 0.5) * 0x1p-53; }
-};
 
 // Typed access to a generator's string parameters, rejecting unknown ones.
 class Params {

@@ -81,6 +81,10 @@ public:
     virtual void captured_extfrag(const TraceEvent& ev) = 0;
 };
 
+/// What lost-events markers mean for a replay (the ending of its parse_warnings() line).
+inline constexpr std::string_view kLostFreesPreCapture =
+    "frees of lost allocations count as before the capture";
+
 /// The replay stream. Allocation ids are small and reused (below the number of live
 /// allocations). A captured failure is re-issued as an allocation followed at the same
 /// time by its free (so it is tried, and leaves nothing behind if it succeeds).

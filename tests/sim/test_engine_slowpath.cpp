@@ -6,6 +6,7 @@
 #include "sim/simulator.h"
 
 #include "tests/sim/sim_test_util.h"
+#include "allocator/splitmix64.h"
 
 #include <catch2/catch.hpp>
 
@@ -258,12 +259,7 @@ namespace {
 // claims all happen.
 Scenario random_scenario(std::uint64_t seed) {
     std::uint64_t st = seed * 0x9E3779B97F4A7C15ULL + 7;
-    auto next = [&st] {
-        std::uint64_t z = (st += 0x9E3779B97F4A7C15ULL);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-        return z ^ (z >> 31);
-    };
+    auto next = [&st] { return splitmix64_next(st); };
     std::vector<ProcessSpec> procs;
     const unsigned n = 3 + static_cast<unsigned>(next() % 4);
     for (unsigned i = 0; i < n; ++i) {

@@ -2,6 +2,7 @@
 // Generators: the name -> factory table, parameter validation, time order, id reuse, and
 // the churn stream's equivalence to the W3 sequence.
 #include "workloads/generators.h"
+#include "allocator/splitmix64.h"
 
 #include <catch2/catch.hpp>
 
@@ -23,12 +24,7 @@ TEST_CASE("churn reproduces the W3 step sequence", "[generators]") {
     // the same PRNG stream (seed 42) must agree with a direct re-implementation.
     auto g = make_generator(spec("churn", {{"slots", "32768"}, {"steps", "100000"}, {"rate", "1000000"}}), 42, 2);
     std::uint64_t state = 42;
-    auto next = [&] {
-        std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        return z ^ (z >> 31);
-    };
+    auto next = [&] { return splitmix64_next(state); };
     std::vector<int> live(32768, -1);
     GenEvent ev;
     std::uint64_t n = 0;
