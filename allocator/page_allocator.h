@@ -229,6 +229,14 @@ public:
     int kernel_migratetype(MigrateType mt) const;
     /// Number of migrate types the kernel has (5 or 6).
     unsigned nr_migratetypes() const { return cma_configured() ? 6 : 5; }
+    /// The types a block can be allocated as, in /proc/pagetypeinfo's column order
+    /// (MIGRATE_ISOLATE is never allocated; MIGRATE_CMA only when configured).
+    std::vector<MigrateType> allocatable_migratetypes() const {
+        std::vector<MigrateType> t{MIGRATE_UNMOVABLE, MIGRATE_MOVABLE, MIGRATE_RECLAIMABLE,
+                                   MIGRATE_HIGHATOMIC};
+        if (cma_configured()) t.push_back(MIGRATE_CMA);
+        return t;
+    }
     /// Zone a pfn belongs to, or nullptr.
     Zone* pfn_zone(Pfn pfn) const;
     /// nr_free_zone_pages(gfp_zone(GFP_USER)): Σ max(0, managed − high) over lowmem zones.

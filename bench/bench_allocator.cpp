@@ -9,6 +9,7 @@
 // once, as the kernel's slow path does after reclaim (drain_all_pages).
 #include "allocator/page_allocator.h"
 #include "allocator/splitmix64.h"
+#include "bench/bench_util.h"
 
 #include <benchmark/benchmark.h>
 
@@ -20,13 +21,11 @@
 #include <vector>
 
 using namespace pagesim;
+using namespace pagesim::bench;
 
 namespace {
 
 constexpr Pfn kZonePages = 262144; // 1 GiB
-
-bool smoke() { return std::getenv("PAGESIM_BENCH_SMOKE") != nullptr; }
-
 
 std::unique_ptr<PageAllocator> make_zone(bool pcp, unsigned max_order = 11) {
     AllocatorOptions o;
@@ -218,9 +217,5 @@ void register_all() {
 
 int main(int argc, char** argv) {
     register_all();
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-    benchmark::RunSpecifiedBenchmarks();
-    benchmark::Shutdown();
-    return 0;
+    return run_benchmarks(argc, argv);
 }

@@ -5,6 +5,7 @@
 // are 1 MiB in 64 KiB runs on random controllers, so flows cross a boundary every chunk.
 // With PAGESIM_BENCH_SMOKE set, only tiny "smoke" variants run, 1000 iterations each (the
 // CTest smoke run, a few milliseconds).
+#include "bench/bench_util.h"
 #include "sim/bandwidth.h"
 
 #include <benchmark/benchmark.h>
@@ -15,6 +16,7 @@
 #include <string>
 
 using namespace pagesim;
+using namespace pagesim::bench;
 
 namespace {
 
@@ -135,9 +137,5 @@ void register_all(bool smoke) {
 
 int main(int argc, char** argv) {
     register_all(std::getenv("PAGESIM_BENCH_SMOKE") != nullptr);
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-    benchmark::RunSpecifiedBenchmarks();
-    benchmark::Shutdown();
-    return 0;
+    return run_benchmarks(argc, argv);
 }

@@ -3,6 +3,7 @@
 // parser alone, FtraceReader from memory and from a file, and reader + TraceStatsBuilder.
 // The trace is synthetic but shaped like the t_4G_trace capture (same comm, gfp strings,
 // orders, extfrag lines). PAGESIM_BENCH_SMOKE=1 shrinks it so the CTest run is instant.
+#include "bench/bench_util.h"
 #include "workloads/ftrace_format.h"
 #include "workloads/ftrace_parse.h"
 #include "workloads/trace_stats.h"
@@ -19,20 +20,9 @@
 #include <unistd.h>
 
 using namespace pagesim;
+using namespace pagesim::bench;
 
 namespace {
-
-bool smoke() {
-    return std::getenv("PAGESIM_BENCH_SMOKE") != nullptr;
-}
-
-/// A read-only istream over memory, so that iterations do not copy the trace.
-struct MemoryBuf : std::streambuf {
-    MemoryBuf(const char* data, std::size_t size) {
-        char* p = const_cast<char*>(data);
-        setg(p, p, p + size);
-    }
-};
 
 std::string make_trace(std::size_t lines) {
     static constexpr GfpFlags kGfp[] = {
@@ -86,10 +76,6 @@ std::string make_trace(std::size_t lines) {
 const std::string& trace_text() {
     static const std::string text = make_trace(smoke() ? 2000 : 500000);
     return text;
-}
-
-std::uint64_t count_lines(const std::string& text) {
-    return static_cast<std::uint64_t>(std::count(text.begin(), text.end(), '\n'));
 }
 
 void report(benchmark::State& st, std::uint64_t lines, std::size_t bytes) {
@@ -178,9 +164,5 @@ int main(int argc, char** argv) {
         ->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark(("ftrace_reader_stats" + suffix).c_str(), bm_reader_stats)
         ->Unit(benchmark::kMillisecond);
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-    benchmark::RunSpecifiedBenchmarks();
-    benchmark::Shutdown();
-    return 0;
+    return run_benchmarks(argc, argv);
 }

@@ -18,6 +18,7 @@
 
 #include "allocator/cmdline.h"
 #include "allocator/splitmix64.h"
+#include "bench/bench_util.h"
 
 #include <benchmark/benchmark.h>
 
@@ -30,12 +31,10 @@
 #include <vector>
 
 using namespace pagesim;
+using namespace pagesim::bench;
 
 namespace {
 
-bool smoke() {
-    return std::getenv("PAGESIM_BENCH_SMOKE") != nullptr;
-}
 std::uint64_t trace_events() {
     return smoke() ? 20'000 : 10'000'000;
 }
@@ -302,12 +301,9 @@ void register_all() {
 
 int main(int argc, char** argv) {
     register_all();
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-    benchmark::RunSpecifiedBenchmarks();
-    benchmark::Shutdown();
+    const int rc = run_benchmarks(argc, argv);
     std::error_code ec;
     std::filesystem::remove(trace_file(), ec);
     std::filesystem::remove(trace_file().parent_path() / "pagesim_bench_replay.yaml", ec);
-    return 0;
+    return rc;
 }

@@ -5,6 +5,7 @@
 // it). Counters: host ns per page scanned (and per page migrated), and the simulated cost
 // the model charges per page scanned. Set-up (filling the zone) is not timed.
 #include "allocator/slowpath.h"
+#include "bench/bench_util.h"
 
 #include <benchmark/benchmark.h>
 
@@ -15,12 +16,10 @@
 #include <vector>
 
 using namespace pagesim;
+using namespace pagesim::bench;
 
 namespace {
 
-bool smoke() {
-    return std::getenv("PAGESIM_BENCH_SMOKE") != nullptr;
-}
 Pfn zone_pages() {
     return smoke() ? 16384 : 262144;
 }
@@ -175,9 +174,5 @@ void register_all() {
 
 int main(int argc, char** argv) {
     register_all();
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-    benchmark::RunSpecifiedBenchmarks();
-    benchmark::Shutdown();
-    return 0;
+    return run_benchmarks(argc, argv);
 }

@@ -4,6 +4,7 @@
 // engine on a 4 GiB two-CPU machine. The trace is synthetic, shaped like t_4G_trace (same
 // task and gfp strings, mostly order 0, a few THP blocks, up to 20,000 blocks live).
 // PAGESIM_BENCH_SMOKE=1 shrinks it so the CTest run is instant.
+#include "bench/bench_util.h"
 #include "sim/simulator.h"
 #include "workloads/event_list.h"
 #include "workloads/ftrace_format.h"
@@ -22,19 +23,9 @@
 #include <unistd.h>
 
 using namespace pagesim;
+using namespace pagesim::bench;
 
 namespace {
-
-bool smoke() {
-    return std::getenv("PAGESIM_BENCH_SMOKE") != nullptr;
-}
-
-struct MemoryBuf : std::streambuf {
-    MemoryBuf(const char* data, std::size_t size) {
-        char* p = const_cast<char*>(data);
-        setg(p, p, p + size);
-    }
-};
 
 /// Allocations of fresh pfns (a bump pointer over 4 GiB of order-aligned blocks) and frees
 /// of random live ones, at most `window` live.
@@ -87,10 +78,6 @@ std::string make_trace(std::size_t lines, std::size_t window) {
 const std::string& trace_text() {
     static const std::string text = make_trace(smoke() ? 2000 : 500000, 20000);
     return text;
-}
-
-std::uint64_t count_lines(const std::string& text) {
-    return static_cast<std::uint64_t>(std::count(text.begin(), text.end(), '\n'));
 }
 
 void report(benchmark::State& st, std::uint64_t lines) {
@@ -171,9 +158,5 @@ int main(int argc, char** argv) {
         ->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark(("trace_replay_engine" + suffix).c_str(), bm_replay_engine)
         ->Unit(benchmark::kMillisecond);
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-    benchmark::RunSpecifiedBenchmarks();
-    benchmark::Shutdown();
-    return 0;
+    return run_benchmarks(argc, argv);
 }

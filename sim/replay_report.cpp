@@ -16,13 +16,6 @@ namespace pagesim {
 
 namespace {
 
-std::vector<MigrateType> printed_types(const PageAllocator& pa) {
-    std::vector<MigrateType> t{MIGRATE_UNMOVABLE, MIGRATE_MOVABLE, MIGRATE_RECLAIMABLE,
-                               MIGRATE_HIGHATOMIC};
-    if (pa.cma_configured()) t.push_back(MIGRATE_CMA);
-    return t;
-}
-
 std::string delta(std::uint64_t capture, std::uint64_t replay) {
     const auto d = static_cast<long long>(replay) - static_cast<long long>(capture);
     return d == 0 ? std::string("=") : fmt::format("{:+}", d);
@@ -71,7 +64,7 @@ std::string replay_comparison_table(const Simulator& sim) {
     const PageAllocator& pa = sim.allocator();
     const PlacementCounts cap = sim.capture_placement()->result(c);
     const PlacementCounts run = run_placement(sim);
-    const auto types = printed_types(pa);
+    const auto types = pa.allocatable_migratetypes();
     std::string s;
     s += fmt::format("\nTrace replay of {}{}\n", r->source(),
                      r->ended() ? "" : " (the run ended before the capture did)");

@@ -13,13 +13,6 @@ namespace pagesim {
 
 namespace {
 
-std::vector<MigrateType> printed_types(const PageAllocator& pa) {
-    std::vector<MigrateType> t{MIGRATE_UNMOVABLE, MIGRATE_MOVABLE, MIGRATE_RECLAIMABLE,
-                               MIGRATE_HIGHATOMIC};
-    if (pa.cma_configured()) t.push_back(MIGRATE_CMA);
-    return t;
-}
-
 std::string zone_label(const Zone& z) {
     return fmt::format("Node {} {}", z.nid, zone_name(z.type));
 }
@@ -123,7 +116,7 @@ nlohmann::json slowpath_json(const Simulator& sim) {
 std::string run_summary_table(const Simulator& sim) {
     const PageAllocator& pa = sim.allocator();
     const RunStats& st = sim.stats();
-    const auto types = printed_types(pa);
+    const auto types = pa.allocatable_migratetypes();
     std::string s;
     s += fmt::format("pagesim run: scenario {}, seed {}, {} simulated, {} events\n\n",
                      sim.scenario().name, sim.scenario().seed, format_duration(sim.end_time()),
@@ -205,7 +198,7 @@ nlohmann::json run_summary_json(const Simulator& sim) {
     using nlohmann::json;
     const PageAllocator& pa = sim.allocator();
     const RunStats& st = sim.stats();
-    const auto types = printed_types(pa);
+    const auto types = pa.allocatable_migratetypes();
     json j;
     j["scenario"] = sim.scenario().name;
     j["seed"] = sim.scenario().seed;

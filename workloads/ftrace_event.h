@@ -112,4 +112,20 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+/// A captured free of a piece of a larger live block (the kernel split it, e.g. a
+/// high-order page freed as order-0 pages): the live block of a higher order containing
+/// `pfn`, in a map keyed by each block's first pfn (`.order` in its value). Blocks are
+/// naturally aligned, so that key is `pfn` rounded down to the block's order.
+/// `live.end()` when there is none.
+template <class LiveMap>
+typename LiveMap::iterator find_enclosing_block(LiveMap& live, Pfn pfn, unsigned order) {
+    for (unsigned k = order + 1; k < kMaxOrderLimit; ++k) {
+        const Pfn base = pfn & ~((Pfn{1} << k) - 1);
+        if (base == pfn) continue;
+        auto it = live.find(base);
+        if (it != live.end() && it->second.order >= k) return it;
+    }
+    return live.end();
+}
+
 } // namespace pagesim

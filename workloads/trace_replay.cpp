@@ -204,14 +204,9 @@ void TraceReplay::on_free(const TraceEvent& ev, std::int64_t t, unsigned cpu) {
         }
         return;
     }
-    for (unsigned k = ev.order + 1u; k < kMaxOrderLimit; ++k) {
-        const Pfn base = ev.pfn & ~((Pfn{1} << k) - 1);
-        if (base == ev.pfn) continue;
-        auto it = live_.find(base);
-        if (it != live_.end() && it->second.order >= k) {
-            partial(it);
-            return;
-        }
+    if (auto it = find_enclosing_block(live_, ev.pfn, ev.order); it != live_.end()) {
+        partial(it);
+        return;
     }
     ++counts_.pre_capture_frees;
     counts_.pre_capture_pages += pages;

@@ -198,14 +198,9 @@ void TraceStatsBuilder::add_free(const TraceEvent& ev) {
         }
         return;
     }
-    for (unsigned k = order + 1; k < kMaxOrderLimit; ++k) {
-        const Pfn base = ev.pfn & ~((Pfn{1} << k) - 1);
-        if (base == ev.pfn) continue;
-        auto it = live_.find(base);
-        if (it != live_.end() && it->second.order >= k) {
-            partial(it);
-            return;
-        }
+    if (auto it = find_enclosing_block(live_, ev.pfn, order); it != live_.end()) {
+        partial(it);
+        return;
     }
     ++lt.pre_capture_frees;
     lt.pre_capture_pages += pages;
