@@ -15,9 +15,8 @@ constexpr Pfn kPagesPerSectionDefer = 32768; // PAGES_PER_SECTION for defer_init
 
 // Sorted, merged pfn ranges.
 std::vector<PfnRange> normalise(std::vector<PfnRange> v) {
-    std::sort(v.begin(), v.end(), [](const PfnRange& a, const PfnRange& b) {
-        return a.start < b.start;
-    });
+    std::sort(v.begin(), v.end(),
+              [](const PfnRange& a, const PfnRange& b) { return a.start < b.start; });
     std::vector<PfnRange> out;
     for (const PfnRange& r : v) {
         if (r.end <= r.start) continue;
@@ -167,7 +166,8 @@ void PageAllocator::build_zones(const Layout& layout) {
     // Memory controllers, per pageblock (a later range wins where two overlap a block).
     for (std::size_t c = 0; c < layout.controllers.size() && c < 0xff; ++c)
         for (const PfnRange& r : layout.controllers[c].ranges)
-            for (Pfn pfn = r.start & ~(pageblock_nr_pages_ - 1); pfn < r.end; pfn += pageblock_nr_pages_) {
+            for (Pfn pfn = r.start & ~(pageblock_nr_pages_ - 1); pfn < r.end;
+                 pfn += pageblock_nr_pages_) {
                 const PageIdx p = map_.pfn_to_page(std::max(pfn, r.start));
                 if (p != kNoPage) map_.set_controller(p, static_cast<std::uint8_t>(c));
             }
@@ -182,8 +182,8 @@ void PageAllocator::memmap_init(const Layout& layout) {
         const Pfn node_end = node.node_start_pfn + node.node_spanned_pages;
         for (Zone* z : node.zones) {
             if (!z->populated()) continue;
-            const bool may_defer = layout.kconfig.deferred_struct_page_init &&
-                                   z->zone_end_pfn() >= node_end;
+            const bool may_defer =
+                layout.kconfig.deferred_struct_page_init && z->zone_end_pfn() >= node_end;
             std::uint64_t nr_initialised = 0;
             for (const MemblockRegion& r : layout.memory) {
                 if (r.nid != node.nid) continue;
@@ -262,7 +262,8 @@ void PageAllocator::memblock_free_all(const Layout& layout) {
         Pfn start = r.start;
         while (start < r.end) {
             unsigned order = max_order_ - 1;
-            if (start != 0) order = std::min<unsigned>(order, static_cast<unsigned>(__builtin_ctzll(start)));
+            if (start != 0)
+                order = std::min<unsigned>(order, static_cast<unsigned>(__builtin_ctzll(start)));
             while (start + (Pfn{1} << order) > r.end) order--;
             // A block never spans two zones on a sane layout; split it if one would.
             while (order > 0 && zone_of(start) != zone_of(start + (Pfn{1} << order) - 1)) order--;
@@ -339,8 +340,7 @@ void PageAllocator::free_late_reserved(const Layout& layout) {
 void PageAllocator::set_zone_contiguous(Zone& z) {
     z.contiguous = false;
     if (!z.populated()) return;
-    for (Pfn b = z.zone_start_pfn; b < z.zone_end_pfn();
-         b = (b | (pageblock_nr_pages_ - 1)) + 1) {
+    for (Pfn b = z.zone_start_pfn; b < z.zone_end_pfn(); b = (b | (pageblock_nr_pages_ - 1)) + 1) {
         const Pfn e = std::min(z.zone_end_pfn(), (b | (pageblock_nr_pages_ - 1)) + 1) - 1;
         for (Pfn pfn : {b, e}) {
             const PageIdx p = map_.pfn_to_page(pfn);
@@ -400,7 +400,8 @@ void PageAllocator::online_hotplug_blocks(const Layout& layout) {
         Pfn start = h.range.start;
         while (start < h.range.end) {
             unsigned order = max_order_ - 1;
-            if (start != 0) order = std::min<unsigned>(order, static_cast<unsigned>(__builtin_ctzll(start)));
+            if (start != 0)
+                order = std::min<unsigned>(order, static_cast<unsigned>(__builtin_ctzll(start)));
             while (start + (Pfn{1} << order) > h.range.end) order--;
             free_pages_core(map_.pfn_to_page(start), order);
             start += Pfn{1} << order;

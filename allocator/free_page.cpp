@@ -81,8 +81,8 @@ void PageAllocator::free_one_page_impl(Zone& zone, PageIdx page, unsigned order,
     add_to_free_list(zone, page, order, mt, to_tail);
 }
 
-void PageAllocator::free_one_page_locked(Zone& zone, PageIdx page, unsigned order,
-                                         MigrateType mt, FpiFlags fpi) {
+void PageAllocator::free_one_page_locked(Zone& zone, PageIdx page, unsigned order, MigrateType mt,
+                                         FpiFlags fpi) {
     if (zone.capc) [[unlikely]] // task_capc(): a direct compactor of this zone waits
         free_one_page_impl<true>(zone, page, order, mt, fpi);
     else
@@ -157,8 +157,7 @@ void PageAllocator::free_unref_page(PageIdx page, unsigned order, unsigned cpu) 
 
 // Models free_pcppages_bulk(): round-robin over the lists starting at `pindex`, oldest
 // (tail) pages first, a whole list before the next.
-void PageAllocator::free_pcppages_bulk(Zone& zone, int count, PerCpuPages& pcp,
-                                       unsigned pindex) {
+void PageAllocator::free_pcppages_bulk(Zone& zone, int count, PerCpuPages& pcp, unsigned pindex) {
     int min_pindex = 0;
     int max_pindex = static_cast<int>(NR_PCP_LISTS) - 1;
     count = std::min(pcp.count, count);
@@ -212,7 +211,8 @@ PageIdx PageAllocator::find_allocated_head(PageIdx page) const {
 // Models __free_pages(): validate the block, free_pages_prepare (tracepoint), then
 // free_the_page.
 void PageAllocator::free_pages(Pfn pfn, unsigned order, unsigned cpu) {
-    if (cpu >= ncpus_) throw AllocatorError("free_pages: cpu " + std::to_string(cpu) + " out of range");
+    if (cpu >= ncpus_)
+        throw AllocatorError("free_pages: cpu " + std::to_string(cpu) + " out of range");
     const PageIdx page = pfn_to_page_checked(pfn, "free_pages");
     PageInfo& pi = map_.info(page);
     if (!(pi.flags & PG_head))
@@ -220,7 +220,8 @@ void PageAllocator::free_pages(Pfn pfn, unsigned order, unsigned cpu) {
                              " is not the head of an allocated block (double free?)");
     if (pi.order != order)
         throw AllocatorError("free_pages: pfn " + std::to_string(pfn) + " was allocated at order " +
-                             std::to_string(pi.order) + ", freed at order " + std::to_string(order));
+                             std::to_string(pi.order) + ", freed at order " +
+                             std::to_string(order));
     free_page_block(page, order, cpu);
     check_after_op();
 }
@@ -229,7 +230,8 @@ void PageAllocator::free_page_block(PageIdx page, unsigned order, unsigned cpu) 
     PageInfo& pi = map_.info(page);
     cur_cpu_ = cpu;
     if (tracer_) tracer_->mm_page_free(cpu, map_.page_to_pfn(page), order);
-    if (pi.flags & PG_onlru) [[unlikely]] lru_del_page(page);
+    if (pi.flags & PG_onlru) [[unlikely]]
+        lru_del_page(page);
     pi.flags = 0;
     pi.owner = 0;
     free_the_page(page, order, cpu);

@@ -10,18 +10,30 @@ namespace pagesim {
 
 std::string_view alloc_failure_name(AllocFailure f) {
     switch (f) {
-    case AllocFailure::None: return "none";
-    case AllocFailure::OrderTooLarge: return "order >= MAX_ORDER";
-    case AllocFailure::BadGfp: return "invalid gfp zone modifiers";
-    case AllocFailure::NoZone: return "no eligible zone";
-    case AllocFailure::Watermark: return "below watermark in every eligible zone";
-    case AllocFailure::NoPage: return "no free block of this order";
-    case AllocFailure::NoReclaim: return "may not direct-reclaim";
-    case AllocFailure::NoRetry: return "__GFP_NORETRY";
-    case AllocFailure::Costly: return "costly order without __GFP_RETRY_MAYFAIL";
-    case AllocFailure::RetriesExhausted: return "reclaim and compaction retries exhausted";
-    case AllocFailure::OomNoVictim: return "out of memory and no killable process";
-    case AllocFailure::Stuck: return "slow path loop limit reached (would livelock)";
+    case AllocFailure::None:
+        return "none";
+    case AllocFailure::OrderTooLarge:
+        return "order >= MAX_ORDER";
+    case AllocFailure::BadGfp:
+        return "invalid gfp zone modifiers";
+    case AllocFailure::NoZone:
+        return "no eligible zone";
+    case AllocFailure::Watermark:
+        return "below watermark in every eligible zone";
+    case AllocFailure::NoPage:
+        return "no free block of this order";
+    case AllocFailure::NoReclaim:
+        return "may not direct-reclaim";
+    case AllocFailure::NoRetry:
+        return "__GFP_NORETRY";
+    case AllocFailure::Costly:
+        return "costly order without __GFP_RETRY_MAYFAIL";
+    case AllocFailure::RetriesExhausted:
+        return "reclaim and compaction retries exhausted";
+    case AllocFailure::OomNoVictim:
+        return "out of memory and no killable process";
+    case AllocFailure::Stuck:
+        return "slow path loop limit reached (would livelock)";
     }
     return "?";
 }
@@ -119,7 +131,8 @@ bool PageAllocator::zone_watermark_fast(const Zone& z, unsigned order, std::uint
     const std::int64_t free_pages = z.free_pages();
     if (order == 0) {
         std::int64_t reserved = 0;
-        if (!(flags & ALLOC_RESERVES)) reserved += static_cast<std::int64_t>(z.nr_reserved_highatomic);
+        if (!(flags & ALLOC_RESERVES))
+            reserved += static_cast<std::int64_t>(z.nr_reserved_highatomic);
         if (cma_configured() && !(flags & ALLOC_CMA)) reserved += z.vm_stat[NR_FREE_CMA_PAGES];
         const std::int64_t usable = free_pages - std::min(free_pages, reserved);
         if (usable > static_cast<std::int64_t>(mark) + z.lowmem_reserve[highest_zoneidx])
@@ -174,11 +187,10 @@ retry:
 }
 
 // Models prep_new_page(): the block becomes an allocated head; movable user pages are LRU.
-void PageAllocator::prep_new_page(PageIdx page, unsigned order, GfpFlags gfp,
-                                  std::uint32_t owner) {
+void PageAllocator::prep_new_page(PageIdx page, unsigned order, GfpFlags gfp, std::uint32_t owner) {
     PageInfo& pi = map_.info(page);
-    pi.flags = static_cast<std::uint8_t>(PG_head |
-                                         (gfp_migratetype(gfp) == MIGRATE_MOVABLE ? PG_lru : 0));
+    pi.flags =
+        static_cast<std::uint8_t>(PG_head | (gfp_migratetype(gfp) == MIGRATE_MOVABLE ? PG_lru : 0));
     pi.order = static_cast<std::uint8_t>(order);
     pi.owner = owner;
 }

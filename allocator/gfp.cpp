@@ -14,9 +14,8 @@ std::string_view migratetype_name(MigrateType mt) {
 }
 
 std::string_view zone_name(ZoneType t) {
-    static constexpr std::array<std::string_view, kZoneTypes> names{"DMA",     "DMA32",
-                                                                    "Normal",  "HighMem",
-                                                                    "Movable", "Device"};
+    static constexpr std::array<std::string_view, kZoneTypes> names{"DMA",     "DMA32",   "Normal",
+                                                                    "HighMem", "Movable", "Device"};
     return t < kZoneTypes ? names[t] : "?";
 }
 
@@ -100,7 +99,9 @@ std::string_view trim(std::string_view s) {
 }
 } // namespace
 
-std::span<const GfpName> gfp_name_table() { return {kGfpNames.data(), kRenderedNames}; }
+std::span<const GfpName> gfp_name_table() {
+    return {kGfpNames.data(), kRenderedNames};
+}
 
 // Models trace_print_flags_seq() over __def_gfpflag_names.
 std::string gfp_to_string(GfpFlags g) {

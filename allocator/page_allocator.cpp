@@ -94,8 +94,7 @@ void PageAllocator::set_movable(Pfn pfn, bool movable) {
 
 void PageAllocator::set_pinned(Pfn pfn, bool pinned) {
     PageInfo& pi = map_.info(allocated_head(map_, map_.pfn_to_page(pfn), pfn, "set_pinned"));
-    pi.flags =
-        static_cast<std::uint8_t>(pinned ? (pi.flags | PG_pinned) : (pi.flags & ~PG_pinned));
+    pi.flags = static_cast<std::uint8_t>(pinned ? (pi.flags | PG_pinned) : (pi.flags & ~PG_pinned));
 }
 
 void PageAllocator::set_owner(Pfn pfn, std::uint32_t owner) {

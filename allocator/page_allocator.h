@@ -26,8 +26,8 @@ inline constexpr std::uint64_t kAllNodes = ~std::uint64_t{0};
 inline constexpr unsigned kMaxNodes = 32;
 
 /// Task context bits of a request (the parts of `current` the slow path reads).
-inline constexpr std::uint8_t kTaskMemalloc = 1;  ///< PF_MEMALLOC: reclaim context, may use reserves
-inline constexpr std::uint8_t kTaskRealtime = 2;  ///< rt_task() in task context: ALLOC_MIN_RESERVE
+inline constexpr std::uint8_t kTaskMemalloc = 1; ///< PF_MEMALLOC: reclaim context, may use reserves
+inline constexpr std::uint8_t kTaskRealtime = 2; ///< rt_task() in task context: ALLOC_MIN_RESERVE
 inline constexpr std::uint8_t kTaskOomVictim = 4; ///< tsk_is_oom_victim(): ALLOC_OOM
 inline constexpr std::uint8_t kTaskKthread = 8;   ///< PF_KTHREAD: no compaction capture
 
@@ -35,11 +35,11 @@ inline constexpr std::uint8_t kTaskKthread = 8;   ///< PF_KTHREAD: no compaction
 struct AllocRequest {
     GfpFlags gfp = GFP_KERNEL;
     unsigned order = 0;
-    unsigned cpu = 0;                 ///< the CPU the request runs on (pcp lists, local node)
-    int nid = -1;                     ///< preferred node; -1 = the CPU's node
+    unsigned cpu = 0;                   ///< the CPU the request runs on (pcp lists, local node)
+    int nid = -1;                       ///< preferred node; -1 = the CPU's node
     std::uint64_t nodemask = kAllNodes; ///< allowed nodes (mempolicy bind), bit per node
-    std::uint32_t owner = 0;          ///< owner record stored on the head page
-    std::uint8_t task_flags = 0;      ///< kTask* bits of the requesting task
+    std::uint32_t owner = 0;            ///< owner record stored on the head page
+    std::uint8_t task_flags = 0;        ///< kTask* bits of the requesting task
 };
 
 /// Why the fast path returned no page.
@@ -51,12 +51,12 @@ enum class AllocFailure : std::uint8_t {
     Watermark,     ///< every eligible zone failed its watermark check
     NoPage,        ///< a zone passed its watermark but had no free block of this order
     // Slow-path outcomes (SlowPath reports the details of the call):
-    NoReclaim,   ///< no __GFP_DIRECT_RECLAIM (GFP_ATOMIC/NOWAIT) or PF_MEMALLOC: no reclaim
-    NoRetry,     ///< __GFP_NORETRY after one round of reclaim and compaction
-    Costly,      ///< order > PAGE_ALLOC_COSTLY_ORDER without __GFP_RETRY_MAYFAIL
+    NoReclaim,        ///< no __GFP_DIRECT_RECLAIM (GFP_ATOMIC/NOWAIT) or PF_MEMALLOC: no reclaim
+    NoRetry,          ///< __GFP_NORETRY after one round of reclaim and compaction
+    Costly,           ///< order > PAGE_ALLOC_COSTLY_ORDER without __GFP_RETRY_MAYFAIL
     RetriesExhausted, ///< reclaim/compaction retries gave up and the OOM killer may not run
-    OomNoVictim, ///< OOM with nothing to kill (the kernel panics: "System is deadlocked")
-    Stuck,       ///< the retry loop hit SlowPathConfig::max_loops (NOFAIL/NOFS livelock)
+    OomNoVictim,      ///< OOM with nothing to kill (the kernel panics: "System is deadlocked")
+    Stuck,            ///< the retry loop hit SlowPathConfig::max_loops (NOFAIL/NOFS livelock)
 };
 std::string_view alloc_failure_name(AllocFailure f);
 
@@ -72,8 +72,8 @@ struct NodeData {
     Pfn node_start_pfn = 0;
     Pfn node_spanned_pages = 0;
     Pfn node_present_pages = 0;
-    std::vector<Zone*> zones;             ///< every configured zone, index = zone_idx
-    std::vector<Zone*> zonelist_fallback; ///< ZONELIST_FALLBACK: populated zones, all nodes
+    std::vector<Zone*> zones;               ///< every configured zone, index = zone_idx
+    std::vector<Zone*> zonelist_fallback;   ///< ZONELIST_FALLBACK: populated zones, all nodes
     std::vector<Zone*> zonelist_nofallback; ///< ZONELIST_NOFALLBACK (__GFP_THISNODE)
     std::vector<unsigned> cpus;
     std::array<std::int64_t, NR_VM_NODE_STAT_ITEMS> vm_stat{};
@@ -101,8 +101,8 @@ class SlowPath {
 public:
     virtual ~SlowPath() = default;
     /// Called after the fast path failed; returns a pfn or kNoPfn. `why` may be refined.
-    virtual Pfn alloc_pages_slowpath(PageAllocator& pa, const AllocRequest& req,
-                                     AllocContext& ac, AllocFailure& why) = 0;
+    virtual Pfn alloc_pages_slowpath(PageAllocator& pa, const AllocRequest& req, AllocContext& ac,
+                                     AllocFailure& why) = 0;
     /// wakeup_kswapd(): rmqueue calls it after a boosting fallback (ZONE_BOOSTED_WATERMARK).
     virtual void wakeup_kswapd(PageAllocator& /*pa*/, Zone& /*zone*/, GfpFlags /*gfp*/,
                                unsigned /*order*/, unsigned /*highest_zoneidx*/) {}
@@ -124,7 +124,7 @@ struct AllocatorOptions {
 
 /// Counters pagesim keeps beyond /proc/vmstat (fallback and pageblock ownership changes).
 struct AllocatorStats {
-    std::uint64_t extfrag_events = 0;     ///< successful __rmqueue_fallback calls
+    std::uint64_t extfrag_events = 0;      ///< successful __rmqueue_fallback calls
     std::uint64_t extfrag_fragmenting = 0; ///< ... that took a block below pageblock_order
     std::array<std::uint64_t, kMigrateTypes> pageblocks_claimed{}; ///< by requested type
     std::uint64_t highatomic_reserved = 0; ///< reserve_highatomic_pageblock conversions
@@ -195,7 +195,7 @@ public:
     void set_slowpath(SlowPath* s) { slowpath_ = s; }
 
     // ---- Sysctl writes (the handlers in mm/page_alloc.c) ------------------------------
-    void set_min_free_kbytes(long long kbytes);      ///< min_free_kbytes_sysctl_handler
+    void set_min_free_kbytes(long long kbytes);       ///< min_free_kbytes_sysctl_handler
     void set_watermark_scale_factor(unsigned factor); ///< watermark_scale_factor_sysctl_handler
     void set_watermark_boost_factor(unsigned factor);
     void set_lowmem_reserve_ratio(const std::array<unsigned, kZoneTypes>& ratio);
@@ -282,8 +282,7 @@ public:
     int find_suitable_fallback(const Zone& zone, unsigned order, MigrateType mt,
                                bool only_stealable, bool& can_steal) const;
     /// move_freepages_block(); returns pages moved, `num_movable` counts movable pages.
-    std::uint64_t move_freepages_block(Zone& zone, PageIdx page, MigrateType mt,
-                                       int* num_movable);
+    std::uint64_t move_freepages_block(Zone& zone, PageIdx page, MigrateType mt, int* num_movable);
     /// set_pageblock_migratetype() (honours page_group_by_mobility_disabled).
     void set_pageblock_migratetype(PageIdx page, MigrateType mt);
     /// __free_one_page(): merge and insert a block into the buddy lists.
@@ -345,8 +344,8 @@ private:
     void online_hotplug_blocks(const Layout& layout);
 
     // rmqueue.cpp
-    PageIdx rmqueue(Zone& preferred, Zone& zone, unsigned order, AllocFlags flags,
-                    MigrateType mt, unsigned cpu);
+    PageIdx rmqueue(Zone& preferred, Zone& zone, unsigned order, AllocFlags flags, MigrateType mt,
+                    unsigned cpu);
     PageIdx rmqueue_pcplist(Zone& preferred, Zone& zone, unsigned order, MigrateType mt,
                             AllocFlags flags, unsigned cpu);
     PageIdx rmqueue_buddy(Zone& preferred, Zone& zone, unsigned order, AllocFlags flags,
@@ -357,8 +356,8 @@ private:
     PageIdx rmqueue_smallest(Zone& zone, unsigned order, MigrateType mt);
     bool rmqueue_fallback(Zone& zone, unsigned order, MigrateType start_mt, AllocFlags flags);
     bool can_steal_fallback(unsigned order, MigrateType start_mt) const;
-    void steal_suitable_fallback(Zone& zone, PageIdx page, AllocFlags flags,
-                                 MigrateType start_type, bool whole_block);
+    void steal_suitable_fallback(Zone& zone, PageIdx page, AllocFlags flags, MigrateType start_type,
+                                 bool whole_block);
     bool boost_watermark(Zone& zone);
     void expand(Zone& zone, PageIdx page, unsigned low, unsigned high, MigrateType mt);
     void reserve_highatomic_pageblock(PageIdx page, Zone& zone);
@@ -375,8 +374,7 @@ private:
     bool compaction_capture(CaptureControl& capc, PageIdx page, unsigned order,
                             MigrateType mt) const;
     template <bool kCapture>
-    void free_one_page_impl(Zone& zone, PageIdx page, unsigned order, MigrateType mt,
-                            FpiFlags fpi);
+    void free_one_page_impl(Zone& zone, PageIdx page, unsigned order, MigrateType mt, FpiFlags fpi);
     void lru_account(const PageInfo& pi, std::int64_t sign);
     void check_lru_invariants(std::uint64_t flagged) const;
 
@@ -395,11 +393,11 @@ private:
     std::vector<Zone*> all_zones_;
     std::vector<NodeData> nodes_;
     std::vector<int> cpu_node_;
-    std::vector<int> zone_index_of_type_; ///< ZoneType -> kernel index, -1 if absent
+    std::vector<int> zone_index_of_type_;          ///< ZoneType -> kernel index, -1 if absent
     std::array<std::int8_t, 16> gfp_zone_table_{}; ///< GFP_ZONE_TABLE: zone bits -> index or -1
     /// first_zones_zonelist() of each node's fallback list per highest_zoneidx (no nodemask).
     std::vector<std::array<Zone*, kMaxNrZones>> preferred_zone_;
-    std::vector<Pfn> first_deferred_;     ///< per node: first_deferred_pfn (kNoPfn: none)
+    std::vector<Pfn> first_deferred_; ///< per node: first_deferred_pfn (kNoPfn: none)
 
     unsigned max_order_ = 11;
     unsigned pageblock_order_ = 9;

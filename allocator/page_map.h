@@ -34,7 +34,7 @@ inline constexpr std::uint8_t kLruReferenced = 0x4;
 struct PageInfo {
     std::uint8_t order = 0; ///< buddy order, pcp order or allocation order (head pages)
     std::uint8_t flags = PG_reserved;
-    std::uint8_t mt = 0;    ///< cached migratetype (`set_pcppage_migratetype`); LRU list if PG_onlru
+    std::uint8_t mt = 0; ///< cached migratetype (`set_pcppage_migratetype`); LRU list if PG_onlru
     std::uint8_t zone = kNoZone; ///< global zone id (`page_zone`), kNoZone for holes
     std::uint32_t owner = 0;     ///< owner record of an allocated block (head page)
     static constexpr std::uint8_t kNoZone = 0xff;

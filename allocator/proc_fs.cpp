@@ -17,12 +17,17 @@ template <class... Args>
 void out(std::string& s, const char* fmt, Args... args) {
     char buf[256];
     const int n = std::snprintf(buf, sizeof buf, fmt, args...);
-    s.append(buf, static_cast<std::size_t>(std::max(0, std::min(n, static_cast<int>(sizeof buf) - 1))));
+    s.append(buf,
+             static_cast<std::size_t>(std::max(0, std::min(n, static_cast<int>(sizeof buf) - 1))));
 }
 
-std::string zname(const Zone& z) { return std::string(zone_name(z.type)); }
+std::string zname(const Zone& z) {
+    return std::string(zone_name(z.type));
+}
 
-int fls(unsigned long long x) { return x ? 64 - __builtin_clzll(x) : 0; }
+int fls(unsigned long long x) {
+    return x ? 64 - __builtin_clzll(x) : 0;
+}
 
 struct ContigInfo {
     unsigned long long free_pages = 0, free_blocks_total = 0, free_blocks_suitable = 0;
@@ -114,7 +119,8 @@ std::string format_pagetypeinfo(const PageAllocator& pa) {
         for (const Zone* z : node.zones) {
             if (!z->populated()) continue;
             std::vector<unsigned long> count(kMigrateTypes, 0);
-            for (Pfn pfn = z->zone_start_pfn; pfn < z->zone_end_pfn(); pfn += pa.pageblock_nr_pages()) {
+            for (Pfn pfn = z->zone_start_pfn; pfn < z->zone_end_pfn();
+                 pfn += pa.pageblock_nr_pages()) {
                 const PageIdx p = map.pfn_to_page(pfn);
                 if (p == kNoPage || map.info(p).zone != z->id) continue;
                 count[map.get_pageblock_migratetype(p)]++;
@@ -221,7 +227,8 @@ std::string format_vmstat(const PageAllocator& pa) {
 
     // global_dirty_limits(): dirty_ratio 20 and dirty_background_ratio 10 of dirtyable
     // memory (free minus totalreserve plus file LRU pages).
-    unsigned long long dirtyable = static_cast<unsigned long long>(std::max(0LL, zs[NR_FREE_PAGES]));
+    unsigned long long dirtyable =
+        static_cast<unsigned long long>(std::max(0LL, zs[NR_FREE_PAGES]));
     dirtyable -= std::min<unsigned long long>(dirtyable, pa.totalreserve_pages());
     dirtyable += static_cast<unsigned long long>(ns[NR_INACTIVE_FILE] + ns[NR_ACTIVE_FILE]);
     dirtyable += 1;

@@ -26,8 +26,7 @@ std::uint64_t mult_frac(std::uint64_t x, std::uint64_t n, std::uint64_t d) {
 
 // Models expand(): split a block of order `high` down to `low`, the upper halves going to
 // the head of the free lists of `mt`; the caller keeps the lowest pages.
-void PageAllocator::expand(Zone& zone, PageIdx page, unsigned low, unsigned high,
-                           MigrateType mt) {
+void PageAllocator::expand(Zone& zone, PageIdx page, unsigned low, unsigned high, MigrateType mt) {
     while (high > low) {
         high--;
         add_to_free_list(zone, page + (PageIdx{1} << high), high, mt, false);
@@ -108,7 +107,8 @@ void PageAllocator::steal_suitable_fallback(Zone& zone, PageIdx page, AllocFlags
     if (!whole_block) return single_page();
 
     int movable = 0;
-    const auto free = static_cast<std::int64_t>(move_freepages_block(zone, page, start_type, &movable));
+    const auto free =
+        static_cast<std::int64_t>(move_freepages_block(zone, page, start_type, &movable));
     std::int64_t alike = 0;
     if (start_type == MIGRATE_MOVABLE)
         alike = movable;
@@ -198,8 +198,8 @@ int PageAllocator::rmqueue_bulk(Zone& zone, unsigned order, int count, PageList&
 }
 
 // Models rmqueue_pcplist() + __rmqueue_pcplist().
-PageIdx PageAllocator::rmqueue_pcplist(Zone& preferred, Zone& zone, unsigned order,
-                                       MigrateType mt, AllocFlags flags, unsigned cpu) {
+PageIdx PageAllocator::rmqueue_pcplist(Zone& preferred, Zone& zone, unsigned order, MigrateType mt,
+                                       AllocFlags flags, unsigned cpu) {
     PerCpuPages& pcp = zone.pcp[cpu];
     pcp.free_factor >>= 1;
     PageList& list = pcp.lists[order_to_pindex(mt, order)];
@@ -221,8 +221,8 @@ PageIdx PageAllocator::rmqueue_pcplist(Zone& preferred, Zone& zone, unsigned ord
 }
 
 // Models rmqueue_buddy() with the 6.1.y highatomic rules (erratum E4b).
-PageIdx PageAllocator::rmqueue_buddy(Zone& preferred, Zone& zone, unsigned order,
-                                     AllocFlags flags, MigrateType mt) {
+PageIdx PageAllocator::rmqueue_buddy(Zone& preferred, Zone& zone, unsigned order, AllocFlags flags,
+                                     MigrateType mt) {
     PageIdx page = kNoPage;
     if (flags & ALLOC_HIGHATOMIC) page = rmqueue_smallest(zone, order, MIGRATE_HIGHATOMIC);
     if (page == kNoPage) {

@@ -51,7 +51,8 @@ void PageAllocator::shuffle_zone(Zone& z) {
         PageIdx page_j = kNoPage;
         int retry = 0;
         for (; retry < kShuffleRetry; ++retry) {
-            const Pfn j = z.zone_start_pfn + ((random_long() % z.spanned_pages) & ~(order_pages - 1));
+            const Pfn j =
+                z.zone_start_pfn + ((random_long() % z.spanned_pages) & ~(order_pages - 1));
             page_j = valid_page(j);
             if (page_j != kNoPage && page_j != page_i) break;
         }

@@ -13,8 +13,8 @@ class KmemTracer {
 public:
     virtual ~KmemTracer() = default;
     /// Once per __alloc_pages call that passed the order check; pfn kNoPfn on failure.
-    virtual void mm_page_alloc(unsigned /*cpu*/, Pfn /*pfn*/, unsigned /*order*/,
-                               GfpFlags /*gfp*/, MigrateType /*mt*/) {}
+    virtual void mm_page_alloc(unsigned /*cpu*/, Pfn /*pfn*/, unsigned /*order*/, GfpFlags /*gfp*/,
+                               MigrateType /*mt*/) {}
     /// At the start of every free that goes through free_pages_prepare.
     virtual void mm_page_free(unsigned /*cpu*/, Pfn /*pfn*/, unsigned /*order*/) {}
     /// Per page of a batched order-0 free (in addition to mm_page_free).
@@ -28,8 +28,7 @@ public:
     /// Once per successful __rmqueue_fallback: the stolen block before it is split.
     virtual void mm_page_alloc_extfrag(unsigned /*cpu*/, Pfn /*pfn*/, unsigned /*alloc_order*/,
                                        unsigned /*fallback_order*/, MigrateType /*alloc_mt*/,
-                                       MigrateType /*fallback_mt*/,
-                                       bool /*change_ownership*/) {}
+                                       MigrateType /*fallback_mt*/, bool /*change_ownership*/) {}
 };
 
 } // namespace pagesim

@@ -39,7 +39,9 @@ inline constexpr unsigned MIGRATE_PCPTYPES = 3;
 inline constexpr unsigned kMigrateTypes = 6;
 
 /// Mergeable types may merge with each other across pageblocks (`migratetype_is_mergeable`).
-constexpr bool is_mergeable(MigrateType mt) { return mt < MIGRATE_PCPTYPES; }
+constexpr bool is_mergeable(MigrateType mt) {
+    return mt < MIGRATE_PCPTYPES;
+}
 
 /// The printed name of a migrate type (`migratetype_names[]`).
 std::string_view migratetype_name(MigrateType mt);

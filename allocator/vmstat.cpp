@@ -18,12 +18,7 @@ constexpr std::array<std::string_view, 11> kZoneStatNames{
     "nr_free_cma",
 };
 constexpr std::array<std::string_view, 6> kNumaStatNames{
-    "numa_hit",
-    "numa_miss",
-    "numa_foreign",
-    "numa_interleave",
-    "numa_local",
-    "numa_other",
+    "numa_hit", "numa_miss", "numa_foreign", "numa_interleave", "numa_local", "numa_other",
 };
 constexpr std::array<std::string_view, 43> kNodeStatNames{
     "nr_inactive_anon",
@@ -194,10 +189,18 @@ static_assert(kNodeStatNames.size() == NR_VM_NODE_STAT_ITEMS);
 static_assert(kEventNames.size() == NR_VM_EVENT_ITEMS);
 } // namespace
 
-std::string_view zone_stat_name(ZoneStatItem i) { return kZoneStatNames[i]; }
-std::string_view numa_stat_name(NumaStatItem i) { return kNumaStatNames[i]; }
-std::string_view node_stat_name(NodeStatItem i) { return kNodeStatNames[i]; }
-std::string_view vm_event_name(VmEventItem i) { return kEventNames[i]; }
+std::string_view zone_stat_name(ZoneStatItem i) {
+    return kZoneStatNames[i];
+}
+std::string_view numa_stat_name(NumaStatItem i) {
+    return kNumaStatNames[i];
+}
+std::string_view node_stat_name(NodeStatItem i) {
+    return kNodeStatNames[i];
+}
+std::string_view vm_event_name(VmEventItem i) {
+    return kEventNames[i];
+}
 
 bool vm_event_printed(VmEventItem i, const VmEventConfig& cfg) {
     for (unsigned base : {unsigned{PGALLOC_DMA}, unsigned{ALLOCSTALL_DMA}, unsigned{PGSKIP_DMA}})

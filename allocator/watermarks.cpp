@@ -71,7 +71,8 @@ void PageAllocator::setup_per_zone_wmarks() {
         } else {
             z->watermark[WMARK_MIN] = tmp;
         }
-        tmp = std::max(tmp >> 2, mult_frac(z->managed_pages, sysctl_.watermark_scale_factor, 10000));
+        tmp =
+            std::max(tmp >> 2, mult_frac(z->managed_pages, sysctl_.watermark_scale_factor, 10000));
         z->watermark_boost = 0;
         z->watermark[WMARK_LOW] = z->watermark[WMARK_MIN] + tmp;
         z->watermark[WMARK_HIGH] = z->watermark[WMARK_LOW] + tmp;
@@ -108,7 +109,8 @@ void PageAllocator::calculate_totalreserve_pages() {
         for (std::size_t i = 0; i < node.zones.size(); ++i) {
             const Zone& z = *node.zones[i];
             std::int64_t max = 0;
-            for (std::size_t j = i; j < node.zones.size(); ++j) max = std::max(max, z.lowmem_reserve[j]);
+            for (std::size_t j = i; j < node.zones.size(); ++j)
+                max = std::max(max, z.lowmem_reserve[j]);
             std::uint64_t r = static_cast<std::uint64_t>(max) + z.wmark_pages(WMARK_HIGH);
             r = std::min(r, z.managed_pages);
             node.totalreserve_pages += r;
@@ -121,7 +123,8 @@ void PageAllocator::calculate_totalreserve_pages() {
 void PageAllocator::zone_pcp_update(Zone& z) {
     if (!z.populated()) return; // unpopulated zones keep the boot pageset
     const std::uint64_t page_size = std::uint64_t{1} << layout_.kconfig.page_shift;
-    int batch = static_cast<int>(std::min<std::uint64_t>(z.managed_pages >> 10, (1024 * 1024) / page_size));
+    int batch =
+        static_cast<int>(std::min<std::uint64_t>(z.managed_pages >> 10, (1024 * 1024) / page_size));
     batch /= 4;
     if (batch < 1) batch = 1;
     batch = rounddown_pow_of_two(batch + batch / 2) - 1;
@@ -159,7 +162,8 @@ void PageAllocator::set_recommended_min_free_kbytes() {
     rec += pageblock_nr_pages_ * nr_zones * MIGRATE_PCPTYPES * MIGRATE_PCPTYPES;
     rec = std::min(rec, nr_free_buffer_pages() / 20);
     rec <<= (layout_.kconfig.page_shift - 10);
-    if (static_cast<long long>(rec) > min_free_kbytes_) min_free_kbytes_ = static_cast<long long>(rec);
+    if (static_cast<long long>(rec) > min_free_kbytes_)
+        min_free_kbytes_ = static_cast<long long>(rec);
     setup_per_zone_wmarks();
 }
 
@@ -188,7 +192,8 @@ void PageAllocator::set_min_free_kbytes(long long kbytes) {
 
 void PageAllocator::set_watermark_scale_factor(unsigned factor) {
     if (factor < 1 || factor > 3000)
-        throw AllocatorError("watermark_scale_factor must be 1..3000, got " + std::to_string(factor));
+        throw AllocatorError("watermark_scale_factor must be 1..3000, got " +
+                             std::to_string(factor));
     sysctl_.watermark_scale_factor = factor;
     setup_per_zone_wmarks();
     check_after_op();

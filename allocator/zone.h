@@ -63,8 +63,8 @@ struct Zone {
     // Identity.
     ZoneType type = ZONE_NORMAL;
     int nid = 0;
-    unsigned zone_idx = 0;  ///< kernel index within the node (zone_idx())
-    std::uint8_t id = 0;    ///< global id stored in PageInfo::zone
+    unsigned zone_idx = 0;   ///< kernel index within the node (zone_idx())
+    std::uint8_t id = 0;     ///< global id stored in PageInfo::zone
     bool is_highmem = false; ///< is_highmem(): HIGHMEM, or MOVABLE carved from HIGHMEM
 
     // Span and sizes (zone_start_pfn, spanned_pages, present_pages, managed_pages).

@@ -173,10 +173,12 @@ void W3(benchmark::State& state, bool pcp) {
         require(only_free(*pa) == kZonePages, "W3 zone not whole after freeing the rest");
         if (!smoke()) {
             if (slots == 32768)
-                require(r.allocs == 5'008'330 && r.frees == 4'991'670 && r.peak_live_pages == 115'998,
+                require(r.allocs == 5'008'330 && r.frees == 4'991'670 &&
+                            r.peak_live_pages == 115'998,
                         "W3 S=32768");
             if (slots == 65536)
-                require(r.allocs == 5'016'407 && r.frees == 4'983'593 && r.peak_live_pages == 224'039,
+                require(r.allocs == 5'016'407 && r.frees == 4'983'593 &&
+                            r.peak_live_pages == 224'039,
                         "W3 S=65536");
             if (slots == 131072)
                 require(r.allocs == 5'032'624 && r.frees == 4'967'376, "W3 S=131072");
@@ -199,14 +201,18 @@ void BytesPerPage(benchmark::State& state) {
 void register_all() {
     const int reps = smoke() ? 1 : 3;
     auto common = [&](benchmark::internal::Benchmark* b) {
-        b->UseManualTime()->Iterations(1)->Repetitions(reps)->ReportAggregatesOnly(reps > 1)->Unit(benchmark::kMillisecond);
+        b->UseManualTime()->Iterations(1)->Repetitions(reps)->ReportAggregatesOnly(reps > 1)->Unit(
+            benchmark::kMillisecond);
     };
     for (bool pcp : {true, false}) {
         const std::string tag = pcp ? "pcp" : "nopcp";
         common(benchmark::RegisterBenchmark(("W1/" + tag).c_str(), W1, pcp, 11u));
         common(benchmark::RegisterBenchmark(("W2/" + tag).c_str(), W2, pcp));
         common(benchmark::RegisterBenchmark(("W3/" + tag).c_str(), W3, pcp)
-                   ->Arg(32768)->Arg(65536)->Arg(131072)->ArgName("S"));
+                   ->Arg(32768)
+                   ->Arg(65536)
+                   ->Arg(131072)
+                   ->ArgName("S"));
     }
     common(benchmark::RegisterBenchmark("W1/pcp/order18", W1, true, 19u));
     common(benchmark::RegisterBenchmark("W1/nopcp/order18", W1, false, 19u));

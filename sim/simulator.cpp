@@ -2,8 +2,8 @@
 // The event loop: boot the layout, start the processes, dispatch events in (time, seq)
 // order until the end, sample periodically, replay explicit events and expire lifetimes.
 #include "sim/simulator.h"
-#include "sim/sim_hooks.h"
 #include "allocator/splitmix64.h"
+#include "sim/sim_hooks.h"
 
 #include <algorithm>
 #include <stdexcept>

@@ -4,8 +4,8 @@
 // run, so a seed names one exact stream.
 #include "workloads/generators.h"
 
-#include "workloads/units.h"
 #include "allocator/splitmix64.h"
+#include "workloads/units.h"
 
 #include <charconv>
 #include <cmath>
@@ -23,7 +23,9 @@ public:
         for (const auto& [k, v] : spec.params) {
             bool ok = false;
             for (const auto& kv : known) ok = ok || kv.first == k;
-            if (!ok) throw GeneratorError(k, "unknown parameter '" + k + "' for generator '" + spec.kind + "'");
+            if (!ok)
+                throw GeneratorError(k, "unknown parameter '" + k + "' for generator '" +
+                                            spec.kind + "'");
         }
     }
     const std::string* get(const std::string& k) const {
@@ -36,7 +38,8 @@ public:
         double d = 0;
         auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), d);
         if (ec != std::errc{} || p != v->data() + v->size() || !(d >= lo && d <= hi))
-            throw GeneratorError(k, "'" + k + "' must be a number in [" + fmt(lo) + ", " + fmt(hi) + "], got '" + *v + "'");
+            throw GeneratorError(k, "'" + k + "' must be a number in [" + fmt(lo) + ", " + fmt(hi) +
+                                        "], got '" + *v + "'");
         return d;
     }
     std::int64_t duration(const std::string& k, std::int64_t def) const {
@@ -149,7 +152,8 @@ public:
     Poisson(const GeneratorSpec& spec, std::uint64_t seed, unsigned ncpus) : ncpus_(ncpus) {
         const Params p(spec, generator_params().at("poisson"));
         if (!p.get("rate")) throw GeneratorError("rate", "generator 'poisson' needs 'rate'");
-        if (!p.get("lifetime")) throw GeneratorError("lifetime", "generator 'poisson' needs 'lifetime'");
+        if (!p.get("lifetime"))
+            throw GeneratorError("lifetime", "generator 'poisson' needs 'lifetime'");
         rate_ = p.number("rate", 0, 1e-6, 1e12);
         lifetime_ = static_cast<double>(p.duration("lifetime", 0));
         order_ = static_cast<unsigned>(p.number("order", 0, 0, 18));
@@ -161,7 +165,8 @@ public:
     }
     bool next(GenEvent& out) override {
         const bool arrival_left = made_ < count_;
-        if (!frees_.empty() && (!arrival_left || frees_.top().time_ns <= static_cast<std::int64_t>(next_arrival_))) {
+        if (!frees_.empty() &&
+            (!arrival_left || frees_.top().time_ns <= static_cast<std::int64_t>(next_arrival_))) {
             out = frees_.top();
             frees_.pop();
             free_ids_.push_back(out.id);
@@ -182,7 +187,8 @@ public:
         out.cpu = static_cast<unsigned>(made_ % ncpus_);
         GenEvent f = out;
         f.op = ExplicitEvent::Free;
-        f.time_ns = out.time_ns + static_cast<std::int64_t>(-std::log(rng_.uniform()) * lifetime_) + 1;
+        f.time_ns =
+            out.time_ns + static_cast<std::int64_t>(-std::log(rng_.uniform()) * lifetime_) + 1;
         frees_.push(f);
         advance_arrival(true);
         return true;
@@ -221,7 +227,8 @@ const std::map<std::string, std::vector<std::pair<std::string, std::string>>>& g
           {"rate", "steps per second (default 100000)"},
           {"steps", "number of steps (default: until the run ends)"},
           {"max_order", "largest order; P(order=k) = 2^-(k+1) below it (default 10)"},
-          {"gfp", "gfp mix, e.g. GFP_KERNEL:1,GFP_HIGHUSER_MOVABLE:3 (default GFP_HIGHUSER_MOVABLE)"},
+          {"gfp",
+           "gfp mix, e.g. GFP_KERNEL:1,GFP_HIGHUSER_MOVABLE:3 (default GFP_HIGHUSER_MOVABLE)"},
           {"start", "start time (default 0)"}}},
         {"poisson",
          {{"rate", "allocations per second (required)"},
@@ -249,7 +256,8 @@ std::unique_ptr<Generator> make_generator(const GeneratorSpec& spec, std::uint64
     if (it == t.end()) {
         std::string names;
         for (const auto& [n, f] : t) names += (names.empty() ? "" : ", ") + n;
-        throw GeneratorError("kind", "unknown generator '" + spec.kind + "' (known: " + names + ")");
+        throw GeneratorError("kind",
+                             "unknown generator '" + spec.kind + "' (known: " + names + ")");
     }
     return it->second(spec, seed, ncpus == 0 ? 1 : ncpus);
 }

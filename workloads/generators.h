@@ -48,7 +48,7 @@ private:
 };
 
 using GeneratorFactory = std::unique_ptr<Generator> (*)(const GeneratorSpec& spec,
-                                                         std::uint64_t seed, unsigned ncpus);
+                                                        std::uint64_t seed, unsigned ncpus);
 
 /// The explicit name -> factory table: "churn", "poisson".
 const std::map<std::string, GeneratorFactory>& generator_table();

@@ -187,10 +187,9 @@ std::vector<NamedLayout> read_layouts(const ConfigNode& n, const Machine& m) {
 
 EngineCosts read_costs(const ConfigNode& n) {
     EngineCosts c;
-    MapReader r(
-        n, "costs",
-        {"pcp_hit", "pcp_refill", "buddy", "fallback", "free", "fault", "zero_page_per_kib",
-         "writeback", "writeback_rate"});
+    MapReader r(n, "costs",
+                {"pcp_hit", "pcp_refill", "buddy", "fallback", "free", "fault", "zero_page_per_kib",
+                 "writeback", "writeback_rate"});
     auto d = [&](const char* key, std::int64_t& out) {
         if (const ConfigNode* v = r.optional(key)) out = read_duration(*v);
     };

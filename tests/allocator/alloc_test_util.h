@@ -3,8 +3,8 @@
 // and a tracer that records kmem events.
 #pragma once
 
-#include "allocator/layout.h"
 #include "allocator/free_area_ops.h"
+#include "allocator/layout.h"
 
 #include <string>
 #include <vector>
@@ -24,7 +24,8 @@ inline std::vector<Pfn> free_list(const PageAllocator& pa, const Zone& z, unsign
 inline std::vector<Pfn> pcp_list(const PageAllocator& pa, const Zone& z, unsigned cpu,
                                  unsigned pindex) {
     std::vector<Pfn> v;
-    z.pcp[cpu].lists[pindex].for_each([&](PageIdx p) { v.push_back(pa.page_map().page_to_pfn(p)); });
+    z.pcp[cpu].lists[pindex].for_each(
+        [&](PageIdx p) { v.push_back(pa.page_map().page_to_pfn(p)); });
     return v;
 }
 

@@ -43,13 +43,16 @@ std::vector<RefZone> parse_zoneinfo(const std::string& text) {
         if (w[0] == "protection:") {
             for (std::size_t i = 1; i < w.size(); ++i) {
                 std::string t = w[i];
-                t.erase(std::remove_if(t.begin(), t.end(), [](char c) { return c == '(' || c == ')' || c == ','; }), t.end());
+                t.erase(std::remove_if(t.begin(), t.end(),
+                                       [](char c) { return c == '(' || c == ')' || c == ','; }),
+                        t.end());
                 z.protection.push_back(std::stoll(t));
             }
         } else if (w.size() == 3 && w[0] == "pages" && w[1] == "free") {
             z.v["free"] = std::stoll(w[2]);
-        } else if (w.size() == 2 && (w[0] == "boost" || w[0] == "min" || w[0] == "low" || w[0] == "high" ||
-                                     w[0] == "spanned" || w[0] == "present" || w[0] == "managed" || w[0] == "cma")) {
+        } else if (w.size() == 2 &&
+                   (w[0] == "boost" || w[0] == "min" || w[0] == "low" || w[0] == "high" ||
+                    w[0] == "spanned" || w[0] == "present" || w[0] == "managed" || w[0] == "cma")) {
             z.v[w[0]] = std::stoll(w[1]);
         } else if (w.size() == 2 && w[0] == "start_pfn:") {
             z.v["start_pfn"] = std::stoll(w[1]);
@@ -78,7 +81,8 @@ std::string cmdline_of(const std::string& dir) {
     return "";
 }
 
-std::unique_ptr<PageAllocator> boot_allocator(const std::string& machine, const std::string& cmdline) {
+std::unique_ptr<PageAllocator> boot_allocator(const std::string& machine,
+                                              const std::string& cmdline) {
     AllocatorOptions o;
     o.debug_checks = false;
     auto pa = std::make_unique<PageAllocator>(boot(bundled(machine), cmdline), o);
@@ -111,11 +115,13 @@ void compare_zones(const PageAllocator& pa, const std::vector<RefZone>& ref, boo
         }
         if (protection) {
             std::vector<long long> mine;
-            for (std::size_t j = 0; j < pa.nodes()[0].zones.size(); ++j) mine.push_back(z->lowmem_reserve[j]);
+            for (std::size_t j = 0; j < pa.nodes()[0].zones.size(); ++j)
+                mine.push_back(z->lowmem_reserve[j]);
             CHECK(r.protection == mine);
         }
         if (z->populated())
-            CHECK(r.threshold == vm_stats_threshold(pa.ncpus(), z->managed_pages, pa.kconfig().page_shift));
+            CHECK(r.threshold ==
+                  vm_stats_threshold(pa.ncpus(), z->managed_pages, pa.kconfig().page_shift));
     }
 }
 
@@ -194,14 +200,17 @@ TEST_CASE("boot golden: the /proc formats line for line", "[boot][golden][format
         const std::string dir = ref_dir(c.dir);
         const auto pa = boot_allocator(c.machine, cmdline_of(dir));
         CHECK(shapes(format_zoneinfo(*pa)) == shapes(read_text(dir + "/zoneinfo.txt")));
-        CHECK(shapes(format_buddyinfo(*pa), true) == shapes(read_text(dir + "/buddyinfo.txt"), true));
-        CHECK(shapes(format_pagetypeinfo(*pa), true) == shapes(read_text(dir + "/pagetypeinfo.txt"), true));
+        CHECK(shapes(format_buddyinfo(*pa), true) ==
+              shapes(read_text(dir + "/buddyinfo.txt"), true));
+        CHECK(shapes(format_pagetypeinfo(*pa), true) ==
+              shapes(read_text(dir + "/pagetypeinfo.txt"), true));
         CHECK(shapes(format_vmstat(*pa)) == shapes(read_text(dir + "/vmstat.txt")));
     }
     const std::string dir = ref_dir("arm64_7278_none");
     const auto pa = boot_allocator("bcm7278", "");
     CHECK(shapes(format_zoneinfo(*pa)) == shapes(read_text(dir + "/zoneinfo.txt")));
-    CHECK(shapes(format_pagetypeinfo(*pa), true) == shapes(read_text(dir + "/pagetypeinfo.txt"), true));
+    CHECK(shapes(format_pagetypeinfo(*pa), true) ==
+          shapes(read_text(dir + "/pagetypeinfo.txt"), true));
     CHECK(shapes(format_vmstat(*pa)) == shapes(read_text(dir + "/vmstat.txt")));
 }
 
@@ -213,8 +222,8 @@ TEST_CASE("boot golden: pageblock types at boot (E1 hole-first blocks, E2 deferr
     // are MOVABLE; pageblock 0's free pages, pfns 256..511 (0x100 on), sit on the Unmovable
     // lists as one order-8 block. (The real kernel then allocated half of it: its
     // pagetypeinfo shows an order-7 Unmovable block.)
-    CHECK(pti.find("Node 0, zone      DMA            1            7            0            0            0 ") !=
-          std::string::npos);
+    CHECK(pti.find("Node 0, zone      DMA            1            7            0            0      "
+                   "      0 ") != std::string::npos);
     const Zone& dma = *pa->zones()[0];
     CHECK(free_list(*pa, dma, 8, MIGRATE_UNMOVABLE) == std::vector<Pfn>{256});
     // Normal: the memmap and other top-down reservations fill whole pageblocks at the top of

@@ -59,7 +59,7 @@ TEST_CASE("the fallback table is tried in the kernel's order", "[fallback]") {
     PageAllocator pa(make_simple_layout(8192, 1, 0, 11, ZONE_DMA32), no_pcp());
     RecordingTracer tr;
     pa.set_tracer(&tr);
-    alloc(pa, 0, GFP_KERNEL);                      // makes block 0-1023 UNMOVABLE
+    alloc(pa, 0, GFP_KERNEL);                     // makes block 0-1023 UNMOVABLE
     alloc(pa, 0, GFP_KERNEL | gfp::kReclaimable); // RECLAIMABLE: from UNMOVABLE first
     auto ext = tr.named("extfrag");
     REQUIRE(ext.size() == 2);
@@ -93,8 +93,7 @@ void fill_then_free(PageAllocator& pa, const std::vector<Pfn>& pfns) {
 }
 } // namespace
 
-TEST_CASE("a movable request with only small foreign blocks steals smallest-first",
-          "[fallback]") {
+TEST_CASE("a movable request with only small foreign blocks steals smallest-first", "[fallback]") {
     PageAllocator pa(make_simple_layout(8192, 1, 0, 11, ZONE_DMA32), no_pcp());
     pa.zero_watermarks();
     Zone& z = only_zone(pa);
@@ -204,7 +203,8 @@ TEST_CASE("ALLOC_NOFRAGMENT tries DMA32 before fragmenting Normal", "[fallback][
     }
 }
 
-TEST_CASE("high-order atomic allocations reserve a HIGHATOMIC pageblock", "[fallback][highatomic]") {
+TEST_CASE("high-order atomic allocations reserve a HIGHATOMIC pageblock",
+          "[fallback][highatomic]") {
     PageAllocator pa(make_simple_layout(65536, 1, 0, 11, ZONE_DMA32), no_pcp());
     Zone& z = only_zone(pa);
     AllocRequest r;

@@ -68,7 +68,8 @@ TEST_CASE("pcp refill takes max(batch >> order, 2) blocks; LIFO reuse", "[pcp]")
     CHECK(alloc(pa, 0) == 0);
     CHECK(tr.named("zone_locked").empty());
 
-    for (auto [order, blocks] : std::vector<std::pair<unsigned, int>>{{1, 7}, {2, 3}, {3, 2}, {9, 2}}) {
+    for (auto [order, blocks] :
+         std::vector<std::pair<unsigned, int>>{{1, 7}, {2, 3}, {3, 2}, {9, 2}}) {
         tr.events.clear();
         const int before = z.pcp[0].count;
         alloc(pa, order);

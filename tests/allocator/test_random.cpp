@@ -49,7 +49,8 @@ struct Config {
 
 class RandomRun {
 public:
-    explicit RandomRun(const Config& cfg) : cfg_(cfg), rng_(0x5eed + cfg.steps + cfg.cma + 2 * cfg.pcp) {
+    explicit RandomRun(const Config& cfg)
+        : cfg_(cfg), rng_(0x5eed + cfg.steps + cfg.cma + 2 * cfg.pcp) {
         Layout l = make_simple_layout(kPages, 2);
         l.shuffle = cfg.shuffle;
         if (cfg.cma) {
@@ -84,8 +85,9 @@ public:
             pa_->check_invariants();
             compare_with_naive(step);
         }
-        CHECK(allocs_ > cfg_.steps / 4); // CMA keeps a quarter of the zone from non-movable requests
-        CHECK(failures_ > 0); // the zone was driven to its watermarks
+        CHECK(allocs_ >
+              cfg_.steps / 4); // CMA keeps a quarter of the zone from non-movable requests
+        CHECK(failures_ > 0);  // the zone was driven to its watermarks
     }
 
 private:
@@ -220,7 +222,8 @@ private:
             }
             // A pageblock inside an order-10 free block that starts at the buddy pageblock.
             const PageInfo& lead = map.info(map.pfn_to_page(start & ~Pfn{1023}));
-            if ((start & 1023) && (lead.flags & PG_buddy) && lead.order == 10) whole_free_block = true;
+            if ((start & 1023) && (lead.flags & PG_buddy) && lead.order == 10)
+                whole_free_block = true;
 
             std::vector<std::pair<Pfn, unsigned>> expect;
             bool expect_whole = false;

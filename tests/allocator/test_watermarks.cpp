@@ -37,7 +37,8 @@ TEST_CASE("__setup_per_zone_wmarks: the spec's worked example", "[watermarks]") 
     struct Row {
         std::uint64_t min, low, high, promo;
     };
-    const std::vector<Row> expect{{15, 18, 21, 24}, {2881, 3601, 4321, 5041}, {13998, 17497, 20996, 24495}};
+    const std::vector<Row> expect{
+        {15, 18, 21, 24}, {2881, 3601, 4321, 5041}, {13998, 17497, 20996, 24495}};
     for (std::size_t i = 0; i < 3; ++i) {
         const Zone& z = *node.zones[i];
         CHECK(z.watermark[WMARK_MIN] == expect[i].min);
@@ -46,8 +47,10 @@ TEST_CASE("__setup_per_zone_wmarks: the spec's worked example", "[watermarks]") 
         CHECK(z.watermark[WMARK_PROMO] == expect[i].promo);
     }
     // §5.5: protection arrays, and §5.6: totalreserve_pages.
-    CHECK(node.zones[0]->lowmem_reserve == std::array<std::int64_t, kMaxNrZones>{0, 2734, 16015, 16015, 16015, 0});
-    CHECK(node.zones[1]->lowmem_reserve == std::array<std::int64_t, kMaxNrZones>{0, 0, 13281, 13281, 13281, 0});
+    CHECK(node.zones[0]->lowmem_reserve ==
+          std::array<std::int64_t, kMaxNrZones>{0, 2734, 16015, 16015, 16015, 0});
+    CHECK(node.zones[1]->lowmem_reserve ==
+          std::array<std::int64_t, kMaxNrZones>{0, 0, 13281, 13281, 13281, 0});
     CHECK(node.zones[2]->lowmem_reserve == std::array<std::int64_t, kMaxNrZones>{});
     CHECK(pa.totalreserve_pages() == 42438);
 }
@@ -172,9 +175,11 @@ TEST_CASE("a fragmenting fallback boosts the watermark and wakes kswapd once", "
     AllocRequest r;
     r.gfp = GFP_HIGHUSER_MOVABLE;
     std::vector<Pfn> pages;
-    for (AllocResult res = pa.alloc_pages(r); res; res = pa.alloc_pages(r)) pages.push_back(res.pfn);
+    for (AllocResult res = pa.alloc_pages(r); res; res = pa.alloc_pages(r))
+        pages.push_back(res.pfn);
     pa.drain_all_pages();
-    for (AllocResult res = pa.alloc_pages(r); res; res = pa.alloc_pages(r)) pages.push_back(res.pfn);
+    for (AllocResult res = pa.alloc_pages(r); res; res = pa.alloc_pages(r))
+        pages.push_back(res.pfn);
     REQUIRE(pages.size() == 65536);
     for (Pfn p = 0; p < 65536; p += 4) pa.free_pages(p, 0, 0);
     pa.drain_all_pages();

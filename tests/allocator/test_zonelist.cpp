@@ -36,7 +36,8 @@ Layout numa_layout(unsigned nodes, Pfn n, std::vector<std::vector<int>> distance
 }
 std::vector<int> node_order(const PageAllocator& pa, int nid) {
     std::vector<int> v;
-    for (const Zone* z : pa.nodes()[static_cast<std::size_t>(nid)].zonelist_fallback) v.push_back(z->nid);
+    for (const Zone* z : pa.nodes()[static_cast<std::size_t>(nid)].zonelist_fallback)
+        v.push_back(z->nid);
     return v;
 }
 } // namespace
@@ -92,7 +93,8 @@ TEST_CASE("node order follows distance, then round-robins between equals", "[zon
     }
 }
 
-TEST_CASE("a remote node ends ALLOC_NOFRAGMENT; a nodemask restricts the walk", "[zonelist][numa]") {
+TEST_CASE("a remote node ends ALLOC_NOFRAGMENT; a nodemask restricts the walk",
+          "[zonelist][numa]") {
     AllocatorOptions o;
     o.pcp_enabled = false;
     o.debug_checks = false;

@@ -5,8 +5,8 @@
 // records, the allocator's heads and the residency counts agree.
 #include "sim/simulator.h"
 
-#include "tests/sim/sim_test_util.h"
 #include "allocator/splitmix64.h"
+#include "tests/sim/sim_test_util.h"
 
 #include <catch2/catch.hpp>
 

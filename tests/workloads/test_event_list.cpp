@@ -88,19 +88,25 @@ TEST_CASE("event list: every malformed line is an error with its place", "[event
           "w.events:2: error: too many fields: an event is TIME OP ID [ORDER [GFP [CPU]]]");
     CHECK(read_error(m + "-5 alloc 0 0 0xcc0 0\n") ==
           "w.events:2: error: expected a duration such as 10s, 250ms or 5us, got '-5'");
-    CHECK(read_error(m + "0 grab 0 0 0xcc0 0\n") == "w.events:2: error: expected alloc or free, got 'grab'");
-    CHECK(read_error(m + "0 alloc x 0 0xcc0 0\n") == "w.events:2: error: expected an id (an integer), got 'x'");
+    CHECK(read_error(m + "0 grab 0 0 0xcc0 0\n") ==
+          "w.events:2: error: expected alloc or free, got 'grab'");
+    CHECK(read_error(m + "0 alloc x 0 0xcc0 0\n") ==
+          "w.events:2: error: expected an id (an integer), got 'x'");
     CHECK(read_error(m + "0 alloc 0 20 0xcc0 0\n") ==
           "w.events:2: error: order 20 is too large: the largest is 19 (MAX_ORDER 20)");
-    CHECK(read_error(m + "0 alloc 0 0 GFP_KERNAL 0\n") == "w.events:2: error: unknown gfp flag 'GFP_KERNAL'");
-    CHECK(read_error(m + "0 alloc 0 0 0xcc0 -1\n") == "w.events:2: error: expected a CPU number, got '-1'");
+    CHECK(read_error(m + "0 alloc 0 0 GFP_KERNAL 0\n") ==
+          "w.events:2: error: unknown gfp flag 'GFP_KERNAL'");
+    CHECK(read_error(m + "0 alloc 0 0 0xcc0 -1\n") ==
+          "w.events:2: error: expected a CPU number, got '-1'");
     CHECK(read_error(m + "5 alloc 0 0 0xcc0 0\n4 free 0 0 0 0\n") ==
           "w.events:3: error: events must be in time order: 4ns is before 5ns (line 2)");
     CHECK(read_error(m + "0 alloc 0 0 0xcc0 0\n1 alloc 0 0 0xcc0 0\n") ==
           "w.events:3: error: id 0 is already allocated (line 2) and not freed");
-    CHECK(read_error(m + "0 free 3 0 0 0\n") == "w.events:2: error: free of id 3, which was never allocated");
-    CHECK(read_error(m + "0 alloc 0 2 0xcc0 0\n1 free 0 0 0 0\n") ==
-          "w.events:3: error: free of id 0 with order 0, but it was allocated with order 2 (line 2)");
+    CHECK(read_error(m + "0 free 3 0 0 0\n") ==
+          "w.events:2: error: free of id 3, which was never allocated");
+    CHECK(
+        read_error(m + "0 alloc 0 2 0xcc0 0\n1 free 0 0 0 0\n") ==
+        "w.events:3: error: free of id 0 with order 0, but it was allocated with order 2 (line 2)");
     CHECK(read_error(m + "0 alloc 0 0 0xcc0 0\n1 free 0 0 0 0\n2 alloc 0 0 0xcc0 0\n").empty());
 }
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // Generators: the name -> factory table, parameter validation, time order, id reuse, and
 // the churn stream's equivalence to the W3 sequence.
-#include "workloads/generators.h"
 #include "allocator/splitmix64.h"
+#include "workloads/generators.h"
 
 #include <catch2/catch.hpp>
 
@@ -22,7 +22,8 @@ GeneratorSpec spec(std::string kind, std::map<std::string, std::string> params) 
 TEST_CASE("churn reproduces the W3 step sequence", "[generators]") {
     // W3 at S = 32768 for 10M steps makes 5,008,330 allocations; the first 100k steps of
     // the same PRNG stream (seed 42) must agree with a direct re-implementation.
-    auto g = make_generator(spec("churn", {{"slots", "32768"}, {"steps", "100000"}, {"rate", "1000000"}}), 42, 2);
+    auto g = make_generator(
+        spec("churn", {{"slots", "32768"}, {"steps", "100000"}, {"rate", "1000000"}}), 42, 2);
     std::uint64_t state = 42;
     auto next = [&] { return splitmix64_next(state); };
     std::vector<int> live(32768, -1);
@@ -47,7 +48,9 @@ TEST_CASE("churn reproduces the W3 step sequence", "[generators]") {
 }
 
 TEST_CASE("poisson events come in time order and every free follows its alloc", "[generators]") {
-    auto g = make_generator(spec("poisson", {{"rate", "1000"}, {"lifetime", "20ms"}, {"count", "5000"},
+    auto g = make_generator(spec("poisson", {{"rate", "1000"},
+                                             {"lifetime", "20ms"},
+                                             {"count", "5000"},
                                              {"gfp", "GFP_KERNEL:1,GFP_HIGHUSER_MOVABLE:3"}}),
                             7, 4);
     GenEvent ev;
@@ -85,10 +88,12 @@ TEST_CASE("generator errors name the parameter", "[generators]") {
         CHECK(e.param() == "slot");
         CHECK(std::string(e.what()).find("unknown parameter 'slot'") != std::string::npos);
     }
-    CHECK_THROWS_WITH(make_generator(spec("poisson", {{"rate", "10"}}), 1, 1), Catch::Contains("needs 'lifetime'"));
+    CHECK_THROWS_WITH(make_generator(spec("poisson", {{"rate", "10"}}), 1, 1),
+                      Catch::Contains("needs 'lifetime'"));
     CHECK_THROWS_WITH(make_generator(spec("poisson", {{"rate", "-1"}, {"lifetime", "1s"}}), 1, 1),
                       Catch::Contains("'rate' must be a number"));
     CHECK_THROWS_WITH(make_generator(spec("churn", {{"gfp", "GFP_KERNAL"}}), 1, 1),
                       Catch::Contains("unknown gfp flag 'GFP_KERNAL'"));
-    CHECK_THROWS_WITH(make_generator(spec("fractal", {}), 1, 1), Catch::Contains("known: churn, poisson"));
+    CHECK_THROWS_WITH(make_generator(spec("fractal", {}), 1, 1),
+                      Catch::Contains("known: churn, poisson"));
 }
