@@ -80,8 +80,9 @@ std::uint32_t Simulator::alloc_block(std::uint32_t proc, OwnerKind kind, GfpFlag
     req.cpu = cpu;
     req.owner = id;
     if (proc != kNone) {
-        // The process's memory policy (set_mempolicy): bind restricts the nodemask,
-        // preferred picks the first node, interleave rotates over the nodes.
+        // The process's memory policy (set_mempolicy; policy_nodemask / policy_node):
+        // bind restricts the nodemask, preferred picks the first node, interleave spreads
+        // over the nodes.
         Process& p = procs_[proc];
         const MemPolicy& pol = p.spec->policy;
         if (!pol.nodes.empty()) {

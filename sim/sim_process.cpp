@@ -183,9 +183,10 @@ Simulator::Step Simulator::phase_touch(Process& p, const Phase& ph, SimTime& t) 
     return Step::Done;
 }
 
-// A THP buffer faults order-9 blocks on 2 MiB boundaries and falls back to order 0
-// (thp_fault_fallback); every 2 MiB region of user memory needs a page-table page
-// (GFP_PGTABLE_USER, unmovable) at its first fault.
+// A THP buffer faults order-9 blocks on 2 MiB boundaries (do_huge_pmd_anonymous_page) and
+// falls back to order 0 (thp_fault_fallback, do_anonymous_page); every 2 MiB region of user
+// memory needs a page-table page (__pte_alloc: GFP_PGTABLE_USER, unmovable) at its first
+// fault.
 bool Simulator::touch_one(std::uint32_t idx, std::uint32_t bi, SimTime& t) {
     Buffer& b0 = procs_[idx].buffers[bi];
     std::uint64_t v = b0.touched;
@@ -312,8 +313,9 @@ Simulator::Step Simulator::phase_bandwidth(Process& p, const Phase& ph, SimTime&
     return Step::Block;
 }
 
-// FOLL_LONGTERM pinning: pages in ZONE_MOVABLE or CMA pageblocks are first migrated to an
-// allocation without __GFP_MOVABLE (PF_MEMALLOC_PIN), then pinned.
+// FOLL_LONGTERM pinning (pin_user_pages -> check_and_migrate_movable_pages()): pages in
+// ZONE_MOVABLE or CMA pageblocks are first migrated to an allocation without __GFP_MOVABLE
+// (PF_MEMALLOC_PIN), then pinned.
 Simulator::Step Simulator::phase_pin(Process& p, const Phase& ph, SimTime& t, bool pin) {
     const auto idx = static_cast<std::uint32_t>(&p - procs_.data());
     const auto bi = buffer_index(p, ph.buffer);

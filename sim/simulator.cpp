@@ -250,14 +250,21 @@ void Simulator::replay_explicit(std::uint32_t source, SimTime t) {
         if (!more) return;
         const SimTime next =
             std::max(t, source == 0 ? evs[explicit_next_].time_ns : file_pending_.time_ns);
-        if (!queue_.empty() && next < queue_.top().time) {
-            t = now_ = next;
-            ++stats_.events;
-            continue;
-        }
-        queue_.push(next, EventKind::Explicit, source);
-        return;
+        if (!run_on(next, t, EventKind::Explicit, source)) return;
     }
+}
+
+// An event source's next event runs at once, without a trip through the heap, while it
+// comes strictly before everything queued (where the queue would have put it anyway);
+// otherwise it is queued. True: the caller goes on with it at `t`.
+bool Simulator::run_on(SimTime next, SimTime& t, EventKind kind, std::uint32_t source) {
+    if (!queue_.empty() && next < queue_.top().time) {
+        t = now_ = next;
+        ++stats_.events;
+        return true;
+    }
+    queue_.push(next, kind, source);
+    return false;
 }
 
 // Allocations are kernel-wide owners named by id; a free of an id whose allocation failed
@@ -302,14 +309,7 @@ void Simulator::step_generator(std::uint32_t index, SimTime t) {
         if (g.pending.op == ExplicitEvent::Alloc)
             g.gen->allocation_result(g.pending, g.owner[g.pending.id] != kNone);
         if (!g.gen->next(g.pending)) return;
-        const SimTime next = std::max(g.pending.time_ns, t);
-        if (!queue_.empty() && next < queue_.top().time) {
-            t = now_ = next;
-            ++stats_.events;
-            continue;
-        }
-        queue_.push(next, EventKind::Generator, index);
-        return;
+        if (!run_on(std::max(g.pending.time_ns, t), t, EventKind::Generator, index)) return;
     }
 }
 

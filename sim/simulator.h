@@ -193,6 +193,7 @@ private:
     /// Replays the next event of source `source` (0: the in-memory list, 1: the streamed
     /// file) and those after it that fall before anything else in the queue.
     void replay_explicit(std::uint32_t source, SimTime t);
+    bool run_on(SimTime next, SimTime& t, EventKind kind, std::uint32_t source);
     static constexpr std::uint64_t kNoSlot = ~std::uint64_t{0};
     static void renumber_explicit_ids(std::vector<ExplicitEvent>& evs,
                                       std::vector<std::uint32_t>& slots);
